@@ -1,0 +1,161 @@
+//! [`Catalog`]: the tables of one database root — create, open, list, drop.
+
+use std::collections::HashMap;
+
+use arrow::datatypes::Schema;
+use lakeseek_store::{Store, StoreError};
+
+use crate::commit::{now_ms, random_id};
+use crate::conform::check_user_schema;
+use crate::error::{TableError, TableResult};
+use crate::log::Log;
+use crate::manifest::{Action, Commit, Snapshot, TableMetadata, MANIFEST_VERSION};
+use crate::options::TableOptions;
+use crate::table::Table;
+use crate::writer::WriterOptions;
+
+/// A database: a root on object storage holding one directory per table.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    store: Store,
+    writer_options: WriterOptions,
+    checkpoint_interval: u64,
+}
+
+impl Catalog {
+    /// Connects to the database at `uri` (`memory://`, a path, `file://`,
+    /// `s3://`, `gs://`, `az://`) with store options.
+    pub fn connect(uri: &str, options: &HashMap<String, String>) -> TableResult<Self> {
+        Ok(Catalog {
+            store: Store::open(uri, options)?,
+            writer_options: WriterOptions::default(),
+            checkpoint_interval: crate::log::DEFAULT_CHECKPOINT_INTERVAL,
+        })
+    }
+
+    /// Uses `options` for writers of tables opened from now on.
+    pub fn with_writer_options(mut self, options: WriterOptions) -> Self {
+        self.writer_options = options;
+        self
+    }
+
+    /// Checkpoints every `interval` versions (0 disables checkpoints).
+    pub fn with_checkpoint_interval(mut self, interval: u64) -> Self {
+        self.checkpoint_interval = interval;
+        self
+    }
+
+    /// The underlying store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    fn log(&self, name: &str) -> Log {
+        let mut log = Log::new(self.store.clone(), name);
+        log.checkpoint_interval = self.checkpoint_interval;
+        log
+    }
+
+    /// Creates a table. Fails with [`TableError::TableExists`] if it exists.
+    pub async fn create_table(
+        &self,
+        name: &str,
+        schema: Schema,
+        options: TableOptions,
+    ) -> TableResult<Table> {
+        check_name(name)?;
+        check_user_schema(&schema)?;
+        options.validate(&schema)?;
+        let metadata = TableMetadata {
+            name: name.into(),
+            schema,
+            options,
+            created_ms: now_ms(),
+        };
+        let commit = Commit {
+            format: MANIFEST_VERSION,
+            version: 0,
+            timestamp_ms: metadata.created_ms,
+            operation: "create".into(),
+            txn: random_id(),
+            actions: vec![Action::Metadata(metadata)],
+        };
+        let log = self.log(name);
+        let path = log.version_path(0);
+        let snapshot = Snapshot::from_create(&commit, &path)?;
+        if !log.try_write(&commit).await? {
+            return Err(TableError::TableExists(name.into()));
+        }
+        Ok(Table::new(log, snapshot, self.writer_options.clone()))
+    }
+
+    /// Opens a table at its latest version.
+    pub async fn open_table(&self, name: &str) -> TableResult<Table> {
+        check_name(name)?;
+        let log = self.log(name);
+        let snapshot = log.load_latest().await?;
+        Ok(Table::new(log, snapshot, self.writer_options.clone()))
+    }
+
+    /// True if the table exists.
+    pub async fn table_exists(&self, name: &str) -> TableResult<bool> {
+        if check_name(name).is_err() {
+            return Ok(false);
+        }
+        match self.store.head(&self.log(name).version_path(0)).await {
+            Ok(_) => Ok(true),
+            Err(StoreError::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Names of all tables, sorted.
+    pub async fn list_tables(&self) -> TableResult<Vec<String>> {
+        let mut names = Vec::new();
+        for dir in self.store.list_dirs("").await? {
+            if self.table_exists(&dir).await? {
+                names.push(dir);
+            }
+        }
+        Ok(names)
+    }
+
+    /// Drops a table and deletes its files. The log goes newest-first and
+    /// version 0 last, so an interrupted drop leaves an older, readable table.
+    pub async fn drop_table(&self, name: &str) -> TableResult<()> {
+        check_name(name)?;
+        if !self.table_exists(name).await? {
+            return Err(TableError::TableNotFound(name.into()));
+        }
+        let objects = self.store.list(&format!("{name}/")).await?;
+        let (mut log_files, data): (Vec<_>, Vec<_>) = objects
+            .into_iter()
+            .map(|(p, _)| p)
+            .partition(|p| p.contains("/_lakeseek/"));
+        log_files.sort();
+        log_files.reverse();
+        for path in log_files.iter().chain(data.iter()) {
+            self.store.delete(path).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Table names are path segments and SQL identifiers: keep them plain.
+fn check_name(name: &str) -> TableResult<()> {
+    let bad = |reason: &str| TableError::InvalidName {
+        name: name.into(),
+        reason: reason.into(),
+    };
+    let first = name.chars().next().ok_or_else(|| bad("empty"))?;
+    if name.len() > 128 {
+        return Err(bad("longer than 128 bytes"));
+    }
+    if !(first.is_ascii_alphabetic() || first == '_') {
+        return Err(bad("must start with a letter or underscore"));
+    }
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(bad("use letters, digits and underscores only"));
+    }
+    Ok(())
+}

@@ -1,0 +1,37 @@
+//! LakeSeek tables: manifests, snapshots, the commit protocol and the writer.
+//!
+//! A table is a directory on object storage holding immutable segments and a
+//! log of versions. Each version is one object created with a conditional PUT,
+//! so any number of processes can write the same table with no coordinator:
+//! the loser of a race reloads, rebases and retries (see [`commit`]).
+//!
+//! ```no_run
+//! # async fn demo(batch: arrow::record_batch::RecordBatch) -> Result<(), lakeseek_table::TableError> {
+//! use lakeseek_table::{Catalog, TableOptions};
+//! let db = Catalog::connect("memory://", &Default::default())?;
+//! let table = db.create_table("docs", (*batch.schema()).clone(), TableOptions::default()).await?;
+//! let snapshot = table.append(&batch).await?;
+//! assert_eq!(snapshot.version, 1);
+//! # Ok(()) }
+//! ```
+
+mod build;
+mod catalog;
+pub mod commit;
+mod conform;
+mod error;
+mod log;
+pub mod manifest;
+mod options;
+mod table;
+mod writer;
+
+pub use build::ShardPolicy;
+pub use catalog::Catalog;
+pub use commit::RetryPolicy;
+pub use error::{TableError, TableResult};
+pub use log::DEFAULT_CHECKPOINT_INTERVAL;
+pub use manifest::{Action, Commit, SegmentEntry, Snapshot, TableMetadata, ROW_ID};
+pub use options::{Metric, TableOptions, TextColumn, VectorColumn};
+pub use table::Table;
+pub use writer::{TableWriter, WriterOptions};

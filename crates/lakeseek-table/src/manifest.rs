@@ -1,0 +1,227 @@
+//! The table's manifest: commit records (what one version changed) and the
+//! snapshot state they fold into.
+//!
+//! Version `v` is the object `_lakeseek/versions/{v:020}.json` holding one
+//! [`Commit`]. A checkpoint `_lakeseek/checkpoints/{v:020}.json` holds the
+//! whole [`Snapshot`] at `v`, so opening a table reads one checkpoint and the
+//! few commits after it, never the whole log.
+
+use std::collections::BTreeMap;
+
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use lakeseek_segment::ColumnStats;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+use crate::error::{TableError, TableResult};
+use crate::options::TableOptions;
+
+/// Name of the row-id column every table has.
+pub const ROW_ID: &str = "_id";
+
+/// Manifest format version written by this build.
+pub const MANIFEST_VERSION: u32 = 1;
+
+/// What a table is: its user schema and declared options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TableMetadata {
+    pub name: String,
+    /// The user's columns, without `_id`.
+    pub schema: Schema,
+    pub options: TableOptions,
+    pub created_ms: u64,
+}
+
+impl TableMetadata {
+    /// The schema of the stored rows: `_id` followed by the user's columns.
+    pub fn physical_schema(&self) -> SchemaRef {
+        let mut fields: Vec<Arc<Field>> =
+            vec![Arc::new(Field::new(ROW_ID, DataType::UInt64, false))];
+        fields.extend(self.schema.fields().iter().cloned());
+        Arc::new(Schema::new_with_metadata(
+            fields,
+            self.schema.metadata().clone(),
+        ))
+    }
+}
+
+/// One segment as the manifest records it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SegmentEntry {
+    /// Path relative to the table directory, e.g. `data/0a1b….parquet`.
+    pub path: String,
+    /// Exact object size in bytes.
+    pub size: u64,
+    /// CRC-32 of the whole object, checked by `lakeseek check`.
+    pub crc32: u32,
+    pub rows: u64,
+    /// Smallest and largest `_id` in the segment.
+    pub id_min: u64,
+    pub id_max: u64,
+    /// Per-column statistics, for pruning before any GET.
+    pub columns: BTreeMap<String, ColumnStats>,
+    /// Version that added the segment.
+    pub added_in: u64,
+}
+
+/// One change recorded in a commit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "action")]
+pub enum Action {
+    /// Creates the table (version 0 only).
+    Metadata(TableMetadata),
+    /// Adds a segment.
+    AddSegment(SegmentEntry),
+    /// Removes a segment from later snapshots (its file stays until GC).
+    RemoveSegment { path: String },
+    /// Reserves `_id` values `start..start + count` for a transaction that
+    /// writes segments before it commits.
+    ReserveRowIds { start: u64, count: u64 },
+}
+
+/// The object stored at one version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Commit {
+    pub format: u32,
+    pub version: u64,
+    pub timestamp_ms: u64,
+    /// Human-readable operation: `create`, `append`, `insert`, `import`, …
+    pub operation: String,
+    /// Random id of the transaction, so a writer whose PUT landed but whose
+    /// reply was lost recognises its own commit instead of applying it twice.
+    pub txn: String,
+    pub actions: Vec<Action>,
+}
+
+/// The state of a table at one version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub format: u32,
+    pub version: u64,
+    pub timestamp_ms: u64,
+    pub metadata: TableMetadata,
+    pub segments: Vec<SegmentEntry>,
+    /// The smallest `_id` not yet used or reserved.
+    pub next_row_id: u64,
+}
+
+impl Snapshot {
+    /// The snapshot at version 0, from the creating commit.
+    pub fn from_create(commit: &Commit, path: &str) -> TableResult<Snapshot> {
+        let corrupt = |detail: &str| TableError::CorruptManifest {
+            path: path.into(),
+            detail: detail.into(),
+        };
+        if commit.version != 0 {
+            return Err(corrupt("the first commit is not version 0"));
+        }
+        let metadata = match commit.actions.first() {
+            Some(Action::Metadata(m)) => m.clone(),
+            _ => return Err(corrupt("version 0 does not start with table metadata")),
+        };
+        let mut snapshot = Snapshot {
+            format: MANIFEST_VERSION,
+            version: 0,
+            timestamp_ms: commit.timestamp_ms,
+            metadata,
+            segments: Vec::new(),
+            next_row_id: 0,
+        };
+        snapshot.apply_actions(&commit.actions[1..], path)?;
+        Ok(snapshot)
+    }
+
+    /// Folds the next commit into this snapshot.
+    pub fn apply(&mut self, commit: &Commit, path: &str) -> TableResult<()> {
+        if commit.version != self.version + 1 {
+            return Err(TableError::CorruptManifest {
+                path: path.into(),
+                detail: format!(
+                    "expected version {}, found {}",
+                    self.version + 1,
+                    commit.version
+                ),
+            });
+        }
+        self.apply_actions(&commit.actions, path)?;
+        self.version = commit.version;
+        self.timestamp_ms = commit.timestamp_ms;
+        Ok(())
+    }
+
+    fn apply_actions(&mut self, actions: &[Action], path: &str) -> TableResult<()> {
+        let corrupt = |detail: String| TableError::CorruptManifest {
+            path: path.into(),
+            detail,
+        };
+        for action in actions {
+            match action {
+                Action::Metadata(_) => {
+                    return Err(corrupt("table metadata after version 0".into()))
+                }
+                Action::AddSegment(seg) => {
+                    if seg.id_min > seg.id_max && seg.rows > 0 {
+                        return Err(corrupt(format!(
+                            "segment {} has an empty id range",
+                            seg.path
+                        )));
+                    }
+                    if self.segments.iter().any(|s| s.path == seg.path) {
+                        return Err(corrupt(format!("segment {} added twice", seg.path)));
+                    }
+                    self.next_row_id = self.next_row_id.max(seg.id_max.saturating_add(1));
+                    self.segments.push(seg.clone());
+                }
+                Action::RemoveSegment { path: seg } => {
+                    let before = self.segments.len();
+                    self.segments.retain(|s| &s.path != seg);
+                    if self.segments.len() == before {
+                        return Err(corrupt(format!("removes unknown segment {seg}")));
+                    }
+                }
+                Action::ReserveRowIds { start, count } => {
+                    let end = start
+                        .checked_add(*count)
+                        .ok_or_else(|| corrupt("row id reservation overflows".into()))?;
+                    self.next_row_id = self.next_row_id.max(end);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Rows in the snapshot.
+    pub fn rows(&self) -> u64 {
+        self.segments.iter().map(|s| s.rows).sum()
+    }
+
+    /// Bytes of segment data in the snapshot.
+    pub fn bytes(&self) -> u64 {
+        self.segments.iter().map(|s| s.size).sum()
+    }
+}
+
+/// Encodes a manifest object.
+pub fn encode<T: Serialize>(value: &T) -> bytes::Bytes {
+    bytes::Bytes::from(serde_json::to_vec(value).expect("manifest serialisation cannot fail"))
+}
+
+/// Decodes a manifest object, naming the object in the error.
+pub fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8], path: &str) -> TableResult<T> {
+    serde_json::from_slice(bytes).map_err(|e| TableError::CorruptManifest {
+        path: path.into(),
+        detail: e.to_string(),
+    })
+}
+
+/// Decodes a commit and checks its format version.
+pub fn decode_commit(bytes: &[u8], path: &str) -> TableResult<Commit> {
+    let commit: Commit = decode(bytes, path)?;
+    if commit.format == 0 || commit.format > MANIFEST_VERSION {
+        return Err(TableError::CorruptManifest {
+            path: path.into(),
+            detail: format!("manifest format {} is not supported", commit.format),
+        });
+    }
+    Ok(commit)
+}

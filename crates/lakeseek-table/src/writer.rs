@@ -1,0 +1,261 @@
+//! [`TableWriter`]: one write transaction. Rows are buffered; past a byte
+//! budget they are flushed to segments; `commit` publishes every segment of
+//! the transaction in one commit, or none.
+//!
+//! Row ids: a transaction that fits in one flush writes its `_id`s optimistically
+//! from the snapshot's `next_row_id` and, if another writer took those ids
+//! first, re-encodes its (in-memory) rows with fresh ids before retrying. A
+//! transaction that spills segments before committing first reserves a block
+//! of ids with a small commit of its own, so spilled files never need a rewrite.
+
+use std::sync::Arc;
+
+use arrow::record_batch::RecordBatch;
+use futures::{Stream, StreamExt};
+use lakeseek_segment::SegmentWriteOptions;
+use tokio::sync::Mutex;
+
+use crate::build::{build_and_upload, ShardPolicy};
+use crate::commit::{commit, RetryPolicy};
+use crate::conform::conform;
+use crate::error::TableResult;
+use crate::manifest::{Action, SegmentEntry, Snapshot};
+use crate::table::Table;
+
+/// Ids reserved per reservation commit; any transaction larger simply
+/// reserves again.
+const RESERVATION_BLOCK: u64 = 1 << 32;
+
+/// Knobs of the writer.
+#[derive(Debug, Clone)]
+pub struct WriterOptions {
+    /// Buffered bytes (Arrow memory) that trigger a flush to segments.
+    pub flush_bytes: usize,
+    pub shards: ShardPolicy,
+    pub segment: SegmentWriteOptions,
+    pub retry: RetryPolicy,
+}
+
+impl Default for WriterOptions {
+    fn default() -> Self {
+        WriterOptions {
+            flush_bytes: 128 << 20,
+            shards: ShardPolicy::default(),
+            segment: SegmentWriteOptions::default(),
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// A write transaction on one table.
+pub struct TableWriter {
+    table: Table,
+    operation: String,
+    options: WriterOptions,
+    buffer: Vec<RecordBatch>,
+    buffered_bytes: usize,
+    /// Segments already uploaded by spills, with reserved ids.
+    spilled: Vec<SegmentEntry>,
+    /// Reserved ids not yet used: `next..end`.
+    reserved: Option<(u64, u64)>,
+    rows: u64,
+}
+
+impl TableWriter {
+    pub(crate) fn new(table: Table, operation: &str, options: WriterOptions) -> Self {
+        TableWriter {
+            table,
+            operation: operation.into(),
+            options,
+            buffer: Vec::new(),
+            buffered_bytes: 0,
+            spilled: Vec::new(),
+            reserved: None,
+            rows: 0,
+        }
+    }
+
+    /// Rows written so far in this transaction.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Checks and buffers a batch; flushes to segments past the byte budget.
+    pub async fn write(&mut self, batch: &RecordBatch) -> TableResult<()> {
+        let meta = &self.table.metadata();
+        let schema = Arc::new(meta.schema.clone());
+        let batch = conform(batch, &schema, &meta.options)?;
+        if batch.num_rows() == 0 {
+            return Ok(());
+        }
+        self.rows += batch.num_rows() as u64;
+        self.buffered_bytes += batch.get_array_memory_size();
+        self.buffer.push(batch);
+        if self.buffered_bytes >= self.options.flush_bytes {
+            self.spill().await?;
+        }
+        Ok(())
+    }
+
+    /// Writes every batch of a stream.
+    pub async fn write_stream<S>(&mut self, mut stream: S) -> TableResult<()>
+    where
+        S: Stream<Item = TableResult<RecordBatch>> + Unpin,
+    {
+        while let Some(batch) = stream.next().await {
+            self.write(&batch?).await?;
+        }
+        Ok(())
+    }
+
+    /// Flushes the buffer to segments with reserved ids.
+    async fn spill(&mut self) -> TableResult<()> {
+        let rows: u64 = self.buffer.iter().map(|b| b.num_rows() as u64).sum();
+        let first = self.take_reserved(rows).await?;
+        let batches = std::mem::take(&mut self.buffer);
+        self.buffered_bytes = 0;
+        let entries = build_and_upload(
+            &self.table.log,
+            self.table.metadata().physical_schema(),
+            batches,
+            first,
+            self.options.shards.clone(),
+            self.options.segment.clone(),
+        )
+        .await?;
+        self.spilled.extend(entries);
+        Ok(())
+    }
+
+    /// Takes `rows` ids from the reservation, reserving more if needed.
+    async fn take_reserved(&mut self, rows: u64) -> TableResult<u64> {
+        match self.reserved {
+            Some((next, end)) if end - next >= rows => {
+                self.reserved = Some((next + rows, end));
+                Ok(next)
+            }
+            _ => {
+                let count = RESERVATION_BLOCK.max(rows);
+                let base = self.table.refresh().await?;
+                let committed = commit(
+                    &self.table.log,
+                    base,
+                    "reserve-ids",
+                    &self.options.retry,
+                    |snap| async move {
+                        Ok(vec![Action::ReserveRowIds {
+                            start: snap.next_row_id,
+                            count,
+                        }])
+                    },
+                )
+                .await?;
+                let start = committed.next_row_id - count;
+                self.table.install(committed);
+                self.reserved = Some((start + rows, start + count));
+                Ok(start)
+            }
+        }
+    }
+
+    /// Publishes everything written in one commit and returns the new snapshot.
+    pub async fn commit(mut self) -> TableResult<Snapshot> {
+        if !self.spilled.is_empty() && !self.buffer.is_empty() {
+            // Already reserving: the tail uses reserved ids too.
+            self.spill().await?;
+        }
+        let base = self.table.refresh().await?;
+        let spilled = std::mem::take(&mut self.spilled);
+        let tail = Arc::new(Mutex::new(OptimisticTail {
+            batches: std::mem::take(&mut self.buffer),
+            written: None,
+        }));
+        let table = self.table.clone();
+        let options = self.options.clone();
+        let result = commit(&table.log, base, &self.operation, &options.retry, |snap| {
+            let tail = tail.clone();
+            let table = table.clone();
+            let options = options.clone();
+            let spilled = spilled.clone();
+            async move {
+                let mut entries = spilled;
+                entries.extend(
+                    tail.lock()
+                        .await
+                        .entries_for(&table, &snap, &options)
+                        .await?,
+                );
+                let version = snap.version + 1;
+                Ok(entries
+                    .into_iter()
+                    .map(|mut e| {
+                        e.added_in = version;
+                        Action::AddSegment(e)
+                    })
+                    .collect())
+            }
+        })
+        .await;
+        match result {
+            Ok(snapshot) => {
+                self.table.install(snapshot.clone());
+                Ok(snapshot)
+            }
+            Err(e) => {
+                // Nothing became visible; the uploaded files are orphans for GC.
+                Err(e)
+            }
+        }
+    }
+}
+
+/// The unspilled rows of a transaction, encoded with optimistic ids.
+struct OptimisticTail {
+    batches: Vec<RecordBatch>,
+    /// First id and entries of the current encoding.
+    written: Option<(u64, Vec<SegmentEntry>)>,
+}
+
+impl OptimisticTail {
+    /// Entries whose ids are free in `snap`, re-encoding if another writer
+    /// took the ids of the previous attempt.
+    async fn entries_for(
+        &mut self,
+        table: &Table,
+        snap: &Snapshot,
+        options: &WriterOptions,
+    ) -> TableResult<Vec<SegmentEntry>> {
+        if self.batches.is_empty() {
+            return Ok(Vec::new());
+        }
+        if let Some((first, entries)) = &self.written {
+            if *first >= snap.next_row_id {
+                return Ok(entries.clone());
+            }
+            // Stale ids: drop the old files (best effort; GC would too).
+            for e in entries {
+                let _ = table.log.store.delete(&table.log.table_path(&e.path)).await;
+            }
+        }
+        let first = snap.next_row_id;
+        let entries = build_and_upload(
+            &table.log,
+            snap.metadata.physical_schema(),
+            self.batches.clone(),
+            first,
+            options.shards.clone(),
+            options.segment.clone(),
+        )
+        .await?;
+        self.written = Some((first, entries.clone()));
+        Ok(entries)
+    }
+}
+
+impl Drop for TableWriter {
+    fn drop(&mut self) {
+        if !self.buffer.is_empty() || !self.spilled.is_empty() {
+            tracing::debug!(table = %self.table.name(), "writer dropped without commit; nothing was published");
+        }
+    }
+}
