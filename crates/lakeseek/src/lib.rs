@@ -1,0 +1,23 @@
+//! LakeSeek: SQL, full-text and vector search over Parquet segments on object
+//! storage, from one library, CLI and server.
+//!
+//! This crate is the front door: it re-exports the library API
+//! ([`Database`], tables, options) and holds the `lakeseek` command-line tool.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), lakeseek::SqlError> {
+//! use lakeseek::Database;
+//! let db = Database::connect("./lakeseek-data").await?;
+//! for batch in db.sql("SELECT count(*) FROM docs").await? {
+//!     println!("{batch:?}");
+//! }
+//! # Ok(()) }
+//! ```
+
+pub mod import;
+
+pub use lakeseek_sql::{Database, SqlError};
+pub use lakeseek_table::{
+    Catalog, Metric, Snapshot, Table, TableError, TableOptions, TableWriter, TextColumn,
+    VectorColumn, WriterOptions,
+};
