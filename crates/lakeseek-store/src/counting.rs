@@ -18,6 +18,8 @@ use object_store::{
     PutMultipartOptions, PutOptions, PutPayload, PutResult, RenameOptions, Result,
 };
 
+use crate::faults::{injected_error, FaultSlot, PutFault};
+
 /// Shared counters of storage requests.
 #[derive(Debug, Default)]
 pub struct IoCounters {
@@ -77,16 +79,26 @@ impl IoSnapshot {
     }
 }
 
-/// Delegates to an inner store and counts what passes through.
+/// Delegates to an inner store and counts what passes through. PUTs also
+/// consult the store's fault injector, if a test installed one.
 #[derive(Debug)]
 pub(crate) struct CountingObjectStore {
     inner: Arc<dyn ObjectStore>,
     counters: Arc<IoCounters>,
+    faults: Arc<FaultSlot>,
 }
 
 impl CountingObjectStore {
-    pub(crate) fn new(inner: Arc<dyn ObjectStore>, counters: Arc<IoCounters>) -> Self {
-        Self { inner, counters }
+    pub(crate) fn new(
+        inner: Arc<dyn ObjectStore>,
+        counters: Arc<IoCounters>,
+        faults: Arc<FaultSlot>,
+    ) -> Self {
+        Self {
+            inner,
+            counters,
+            faults,
+        }
     }
 }
 
@@ -104,8 +116,16 @@ impl ObjectStore for CountingObjectStore {
         payload: PutPayload,
         opts: PutOptions,
     ) -> Result<PutResult> {
+        let fault = self.faults.on_put(location);
+        if fault == Some(PutFault::FailBeforeWrite) {
+            return Err(injected_error(location, PutFault::FailBeforeWrite));
+        }
         self.counters.put(payload.content_length() as u64);
-        self.inner.put_opts(location, payload, opts).await
+        let result = self.inner.put_opts(location, payload, opts).await?;
+        if fault == Some(PutFault::LoseReply) {
+            return Err(injected_error(location, PutFault::LoseReply));
+        }
+        Ok(result)
     }
 
     async fn put_multipart_opts(
@@ -118,8 +138,14 @@ impl ObjectStore for CountingObjectStore {
     }
 
     async fn get_opts(&self, location: &Path, options: GetOptions) -> Result<GetResult> {
+        let head = options.head;
         let result = self.inner.get_opts(location, options).await?;
-        self.counters.get(result.range.end - result.range.start);
+        // A HEAD is a request, but its reply has no body.
+        self.counters.get(if head {
+            0
+        } else {
+            result.range.end - result.range.start
+        });
         Ok(result)
     }
 

@@ -19,11 +19,13 @@
 
 mod counting;
 mod error;
+mod faults;
 mod store;
 mod uri;
 
 pub use counting::{IoCounters, IoSnapshot};
 pub use error::{StoreError, StoreResult};
+pub use faults::{FaultInjector, PutFault};
 pub use object_store::path::Path as ObjectPath;
 pub use object_store::ObjectMeta;
 pub use store::Store;

@@ -12,6 +12,7 @@ use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt, PutMode, PutOptions,
 
 use crate::counting::{CountingObjectStore, IoCounters};
 use crate::error::{StoreError, StoreResult};
+use crate::faults::{FaultInjector, FaultSlot};
 use crate::uri::StorageUri;
 
 /// A database root on an object store. Paths given to its methods are
@@ -23,6 +24,7 @@ pub struct Store {
     inner: Arc<dyn ObjectStore>,
     uri: StorageUri,
     counters: Arc<IoCounters>,
+    faults: Arc<FaultSlot>,
 }
 
 impl Store {
@@ -31,12 +33,30 @@ impl Store {
         let uri = StorageUri::parse(uri)?;
         let raw = uri.build(options)?;
         let counters = Arc::new(IoCounters::default());
-        let inner = Arc::new(CountingObjectStore::new(raw, counters.clone()));
+        let faults = Arc::new(FaultSlot::default());
+        let inner = Arc::new(CountingObjectStore::new(
+            raw,
+            counters.clone(),
+            faults.clone(),
+        ));
         Ok(Store {
             inner,
             uri,
             counters,
+            faults,
         })
+    }
+
+    /// Makes this store and every clone of it consult `injector` on each PUT,
+    /// replacing any injector installed before. For tests; see
+    /// [`FaultInjector`].
+    pub fn inject_faults(&self, injector: Arc<FaultInjector>) {
+        self.faults.set(Some(injector));
+    }
+
+    /// Removes the fault injector from this store and its clones.
+    pub fn clear_faults(&self) {
+        self.faults.set(None);
     }
 
     /// The parsed URI of the database root.
@@ -102,24 +122,34 @@ impl Store {
     /// [`StoreError::OutOfRange`], never a short read.
     pub async fn get_range(&self, path: &str, range: Range<u64>) -> StoreResult<Bytes> {
         let abs = self.absolute(path);
-        let bytes =
-            self.inner.get_range(&abs, range.clone()).await.map_err(
-                |e| match StoreError::classify(path, e) {
-                    StoreError::Permanent { .. } => StoreError::OutOfRange {
+        let bytes = match self.inner.get_range(&abs, range.clone()).await {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                let err = StoreError::classify(path, e);
+                if matches!(err, StoreError::NotFound { .. }) {
+                    return Err(err);
+                }
+                // A range starting at or past the end fails in a
+                // store-specific way (a generic error in memory and on local
+                // disk, HTTP 416 on S3): ask the size to tell it apart.
+                return match self.head(path).await {
+                    Ok(meta) if range.end > meta.size => Err(StoreError::OutOfRange {
                         path: path.into(),
                         start: range.start,
                         end: range.end,
-                        len: 0,
-                    },
-                    other => other,
-                },
-            )?;
+                        len: meta.size,
+                    }),
+                    _ => Err(err),
+                };
+            }
+        };
         if bytes.len() as u64 != range.end - range.start {
+            // A short read stops at the end of the object.
             return Err(StoreError::OutOfRange {
                 path: path.into(),
                 start: range.start,
                 end: range.end,
-                len: bytes.len() as u64,
+                len: range.start + bytes.len() as u64,
             });
         }
         Ok(bytes)

@@ -62,7 +62,7 @@ impl StorageUri {
         if let Some(rest) = uri.strip_prefix("memory://") {
             return Ok(StorageUri {
                 original: uri.into(),
-                base_url: "memory://".into(),
+                base_url: "memory://lakeseek".into(),
                 prefix: Path::from(rest.trim_matches('/')),
                 kind: Kind::Memory,
             });
@@ -173,7 +173,7 @@ mod tests {
         assert_eq!(u.base_url, "gs://b");
         assert_eq!(u.prefix.as_ref(), "");
         let u = StorageUri::parse("memory://x").unwrap();
-        assert_eq!(u.base_url, "memory://");
+        assert_eq!(u.base_url, "memory://lakeseek");
     }
 
     #[test]

@@ -83,8 +83,21 @@ impl Catalog {
         let log = self.log(name);
         let path = log.version_path(0);
         let snapshot = Snapshot::from_create(&commit, &path)?;
-        if !log.try_write(&commit).await? {
-            return Err(TableError::TableExists(name.into()));
+        let outcome = log.try_write(&commit).await;
+        if !matches!(outcome, Ok(true)) {
+            // Version 0 exists, or the PUT failed in a way that may hide that
+            // it landed (a lost reply, or a retried request that met its own
+            // first attempt): it is this table only if it carries our txn.
+            match log.read_commit(0).await {
+                Ok(existing) if existing.txn == commit.txn => {}
+                Ok(_) => return Err(TableError::TableExists(name.into())),
+                Err(read_err) => {
+                    return Err(match outcome {
+                        Err(e) => e,
+                        _ => read_err,
+                    })
+                }
+            }
         }
         Ok(Table::new(log, snapshot, self.writer_options.clone()))
     }

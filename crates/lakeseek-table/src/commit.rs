@@ -83,8 +83,15 @@ where
                 return Ok(next);
             }
             Ok(false) => {}
-            // An error may hide a PUT that landed: look before retrying.
-            Err(e) if attempt >= policy.max_attempts => return Err(e),
+            // An error may hide a PUT that landed: look before retrying, and
+            // before giving up.
+            Err(e) if attempt >= policy.max_attempts => {
+                if let Ok(Some(mine)) = find_own_commit(log, &snapshot, &txn).await {
+                    after_commit(log, &mine).await;
+                    return Ok(mine);
+                }
+                return Err(e);
+            }
             Err(e) => tracing::warn!(error = %e, "commit attempt failed; checking and retrying"),
         }
         if let Some(mine) = find_own_commit(log, &snapshot, &txn).await? {
