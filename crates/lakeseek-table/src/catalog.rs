@@ -91,10 +91,10 @@ impl Catalog {
             match log.read_commit(0).await {
                 Ok(existing) if existing.txn == commit.txn => {}
                 Ok(_) => return Err(TableError::TableExists(name.into())),
-                Err(read_err) => {
+                Err(_) => {
                     return Err(match outcome {
                         Err(e) => e,
-                        _ => read_err,
+                        _ => TableError::TableExists(name.into()),
                     })
                 }
             }

@@ -127,3 +127,33 @@ async fn interval_zero_writes_no_checkpoints() {
     let (snapshot, keys, _) = latest(&db, "t").await;
     assert_eq!((snapshot.version, keys.len()), (12, 12));
 }
+
+#[tokio::test]
+async fn a_hint_naming_a_missing_checkpoint_is_ignored() {
+    // The hint is advisory. Checkpoints may be cleaned up, or a hint may be
+    // damaged into naming a version that has none: opening falls back to the
+    // checkpoints that do exist, or to the log.
+    let dir = tempfile::tempdir().unwrap();
+    let db = catalog(dir.path());
+    let table = create(&db, "t").await;
+    for i in 0..12 {
+        table.append(&batch(i * 3, 3)).await.unwrap();
+    }
+    let expected = table.snapshot();
+    let hint_path = "t/_lakeseek/_last_checkpoint";
+    for named in [0u64, 3, 11, 12, 15, u64::MAX] {
+        let hint = format!(r#"{{"version":{named}}}"#);
+        db.store().put(hint_path, hint.into()).await.unwrap();
+        let opened = catalog(dir.path()).open_table("t").await;
+        let opened = opened.unwrap_or_else(|e| panic!("hint naming v{named}: {e:?}"));
+        assert_eq!(opened.snapshot(), expected, "hint naming v{named}");
+    }
+    // With the hinted checkpoint deleted, too.
+    db.store().put(hint_path, r#"{"version":10}"#.into()).await.unwrap();
+    db.store()
+        .delete(&format!("t/_lakeseek/checkpoints/{:020}.json", 10))
+        .await
+        .unwrap();
+    let opened = catalog(dir.path()).open_table("t").await.unwrap();
+    assert_eq!(opened.snapshot(), expected);
+}

@@ -24,7 +24,8 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 const START_TIMEOUT: Duration = Duration::from_secs(20);
 
 const INSTALL_HINT: &str = "the S3 tests need moto's server: run the README's test command, \
-which installs it (`pip install 'moto[server]'`), and make sure `moto_server` is on PATH";
+`bash scripts/test.sh`, which installs `moto[server]` from scripts/test-requirements.txt \
+(or `pip install 'moto[server]'` yourself), and make sure `moto_server` is on PATH";
 
 /// Ports handed out in this process, so parallel tests never share one.
 fn ports_in_use() -> &'static Mutex<HashSet<u16>> {
