@@ -12,6 +12,8 @@
 //! the bytes before use, and corruption is a [`SegmentError`], never a panic.
 
 mod error;
+pub mod text;
+pub mod vector;
 mod footer;
 mod reader;
 mod stats;

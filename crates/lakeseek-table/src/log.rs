@@ -100,13 +100,16 @@ impl Log {
             Err(StoreError::NotFound { .. }) => None,
             Err(e) => return Err(e.into()),
         };
-        let checkpoint = match hinted {
-            Some(v) => Some(v),
-            // The hint is advisory: without it, the checkpoints folder (one
-            // entry per interval) names the newest.
-            None => self.checkpoints().await?.last().copied(),
-        };
-        match checkpoint {
+        if let Some(v) = hinted {
+            match self.read_checkpoint(v).await {
+                // A hint naming no checkpoint is stale; ignore it.
+                Err(TableError::Store(StoreError::NotFound { .. })) => {}
+                other => return other,
+            }
+        }
+        // The hint is advisory: without it, the checkpoints folder (one
+        // entry per interval) names the newest.
+        match self.checkpoints().await?.last().copied() {
             Some(v) => self.read_checkpoint(v).await,
             None => self.load_version_zero().await,
         }

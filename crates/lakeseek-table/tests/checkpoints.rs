@@ -149,7 +149,10 @@ async fn a_hint_naming_a_missing_checkpoint_is_ignored() {
         assert_eq!(opened.snapshot(), expected, "hint naming v{named}");
     }
     // With the hinted checkpoint deleted, too.
-    db.store().put(hint_path, r#"{"version":10}"#.into()).await.unwrap();
+    db.store()
+        .put(hint_path, r#"{"version":10}"#.into())
+        .await
+        .unwrap();
     db.store()
         .delete(&format!("t/_lakeseek/checkpoints/{:020}.json", 10))
         .await

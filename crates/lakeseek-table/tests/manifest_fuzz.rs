@@ -59,7 +59,13 @@ fn samples() -> &'static Samples {
                 commits.push((path.clone(), db.store().get(&path).await.unwrap()));
             }
             let checkpoint = db.store().get(CHECKPOINT).await.unwrap();
-            let base = db.open_table("t").await.unwrap().snapshot_at(0).await.unwrap();
+            let base = db
+                .open_table("t")
+                .await
+                .unwrap()
+                .snapshot_at(0)
+                .await
+                .unwrap();
             Samples {
                 commits,
                 checkpoint,
@@ -162,7 +168,12 @@ fn loading_corrupted_objects_is_an_error_not_a_panic() {
         .unwrap();
     let (db, expected) = rt.block_on(sample_table());
     let store = db.store().clone();
-    let targets = [version_path(0), version_path(3), CHECKPOINT.to_string(), HINT.to_string()];
+    let targets = [
+        version_path(0),
+        version_path(3),
+        CHECKPOINT.to_string(),
+        HINT.to_string(),
+    ];
     let originals: Vec<Bytes> = targets
         .iter()
         .map(|p| rt.block_on(store.get(p)).unwrap())
@@ -222,12 +233,17 @@ fn loading_corrupted_objects_is_an_error_not_a_panic() {
                     3 => match &opened {
                         Ok(table) if table.snapshot() == expected => {}
                         Ok(table) => {
-                            return fail(format!("hint {:?} changed the snapshot to v{}",
-                                String::from_utf8_lossy(&bytes), table.snapshot().version))
+                            return fail(format!(
+                                "hint {:?} changed the snapshot to v{}",
+                                String::from_utf8_lossy(&bytes),
+                                table.snapshot().version
+                            ))
                         }
                         Err(e) => {
-                            return fail(format!("hint {:?} broke opening: {e:?}",
-                                String::from_utf8_lossy(&bytes)))
+                            return fail(format!(
+                                "hint {:?} broke opening: {e:?}",
+                                String::from_utf8_lossy(&bytes)
+                            ))
                         }
                     },
                     _ => {}
