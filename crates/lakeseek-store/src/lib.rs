@@ -17,12 +17,14 @@
 //! [`StoreError::Conflict`], [`StoreError::Transient`] (retry may help) and
 //! [`StoreError::Permanent`].
 
+mod cache;
 mod counting;
 mod error;
 mod faults;
 mod store;
 mod uri;
 
+pub use cache::{CacheStats, LruCache, RangeCache};
 pub use counting::{IoCounters, IoSnapshot};
 pub use error::{StoreError, StoreResult};
 pub use faults::{FaultInjector, PutFault};

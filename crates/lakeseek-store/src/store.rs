@@ -10,6 +10,7 @@ use futures::TryStreamExt;
 use object_store::path::Path;
 use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
 
+use crate::cache::RangeCache;
 use crate::counting::{CountingObjectStore, IoCounters};
 use crate::error::{StoreError, StoreResult};
 use crate::faults::{FaultInjector, FaultSlot};
@@ -25,7 +26,11 @@ pub struct Store {
     uri: StorageUri,
     counters: Arc<IoCounters>,
     faults: Arc<FaultSlot>,
+    cache: Arc<RangeCache>,
 }
+
+/// Default memory budget of the range cache.
+pub const DEFAULT_CACHE_BYTES: usize = 1 << 30;
 
 impl Store {
     /// Opens the store a URI names, with store options (see [`StorageUri`]).
@@ -44,7 +49,30 @@ impl Store {
             uri,
             counters,
             faults,
+            cache: Arc::new(RangeCache::new(DEFAULT_CACHE_BYTES)),
         })
+    }
+
+    /// Uses a range cache of `budget` bytes (shared by clones made after).
+    pub fn with_cache_budget(mut self, budget: usize) -> Self {
+        self.cache = Arc::new(RangeCache::new(budget));
+        self
+    }
+
+    /// The range cache.
+    pub fn cache(&self) -> &Arc<RangeCache> {
+        &self.cache
+    }
+
+    /// Like [`Store::get_range`], served from the memory cache when possible.
+    /// Only for immutable objects (segments).
+    pub async fn get_range_cached(&self, path: &str, range: Range<u64>) -> StoreResult<Bytes> {
+        if let Some(bytes) = self.cache.get(path, &range) {
+            return Ok(bytes);
+        }
+        let bytes = self.get_range(path, range.clone()).await?;
+        self.cache.insert(path, &range, bytes.clone());
+        Ok(bytes)
     }
 
     /// Makes this store and every clone of it consult `injector` on each PUT,

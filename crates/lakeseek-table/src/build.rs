@@ -143,6 +143,8 @@ fn encode_shard(
             id_max: id - 1,
             columns,
             added_in: 0,
+            sections: encoded.footer.sections.clone(),
+            text: Default::default(),
         },
         bytes: encoded.bytes,
     })

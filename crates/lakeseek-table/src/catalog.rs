@@ -1,6 +1,7 @@
 //! [`Catalog`]: the tables of one database root — create, open, list, drop.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use arrow::datatypes::Schema;
 use lakeseek_store::{Store, StoreError};
@@ -11,6 +12,7 @@ use crate::error::{TableError, TableResult};
 use crate::log::Log;
 use crate::manifest::{Action, Commit, Snapshot, TableMetadata, MANIFEST_VERSION};
 use crate::options::TableOptions;
+use crate::segment_data::{ColumnCache, DEFAULT_COLUMN_CACHE_BYTES};
 use crate::table::Table;
 use crate::writer::WriterOptions;
 
@@ -20,6 +22,7 @@ pub struct Catalog {
     store: Store,
     writer_options: WriterOptions,
     checkpoint_interval: u64,
+    columns: Arc<ColumnCache>,
 }
 
 impl Catalog {
@@ -30,6 +33,7 @@ impl Catalog {
             store: Store::open(uri, options)?,
             writer_options: WriterOptions::default(),
             checkpoint_interval: crate::log::DEFAULT_CHECKPOINT_INTERVAL,
+            columns: Arc::new(ColumnCache::new(DEFAULT_COLUMN_CACHE_BYTES)),
         })
     }
 
@@ -99,7 +103,12 @@ impl Catalog {
                 }
             }
         }
-        Ok(Table::new(log, snapshot, self.writer_options.clone()))
+        Ok(Table::new(
+            log,
+            snapshot,
+            self.writer_options.clone(),
+            self.columns.clone(),
+        ))
     }
 
     /// Opens a table at its latest version.
@@ -107,7 +116,12 @@ impl Catalog {
         check_name(name)?;
         let log = self.log(name);
         let snapshot = log.load_latest().await?;
-        Ok(Table::new(log, snapshot, self.writer_options.clone()))
+        Ok(Table::new(
+            log,
+            snapshot,
+            self.writer_options.clone(),
+            self.columns.clone(),
+        ))
     }
 
     /// True if the table exists.

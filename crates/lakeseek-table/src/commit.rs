@@ -128,7 +128,7 @@ async fn find_own_commit(log: &Log, base: &Snapshot, txn: &str) -> TableResult<O
 /// Checkpoints at interval boundaries. Failure is harmless (readers fall back
 /// to the previous checkpoint), so it is only logged.
 async fn after_commit(log: &Log, snapshot: &Snapshot) {
-    if log.checkpoint_interval > 0 && snapshot.version % log.checkpoint_interval == 0 {
+    if log.checkpoint_interval > 0 && snapshot.version.is_multiple_of(log.checkpoint_interval) {
         if let Err(e) = log.write_checkpoint(snapshot).await {
             tracing::warn!(error = %e, version = snapshot.version, "checkpoint failed");
         }

@@ -23,6 +23,7 @@ mod error;
 mod log;
 pub mod manifest;
 mod options;
+mod segment_data;
 mod table;
 mod writer;
 
@@ -31,7 +32,8 @@ pub use catalog::Catalog;
 pub use commit::RetryPolicy;
 pub use error::{TableError, TableResult};
 pub use log::DEFAULT_CHECKPOINT_INTERVAL;
-pub use manifest::{Action, Commit, SegmentEntry, Snapshot, TableMetadata, ROW_ID};
+pub use manifest::{Action, Commit, SegmentEntry, Snapshot, TableMetadata, TextStats, ROW_ID};
 pub use options::{Metric, TableOptions, TextColumn, VectorColumn};
+pub use segment_data::{ColumnCache, DEFAULT_COLUMN_CACHE_BYTES};
 pub use table::Table;
 pub use writer::{TableWriter, WriterOptions};

@@ -62,6 +62,32 @@ pub struct SegmentEntry {
     pub columns: BTreeMap<String, ColumnStats>,
     /// Version that added the segment.
     pub added_in: u64,
+    /// Index sections inside the object, so a cold open reads a section with
+    /// one range GET and no footer read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sections: Vec<lakeseek_segment::SectionEntry>,
+    /// Per text column: documents and tokens, for table-wide BM25 statistics.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub text: BTreeMap<String, TextStats>,
+}
+
+/// Token counts of one text column of one segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TextStats {
+    pub docs: u64,
+    pub tokens: u64,
+}
+
+impl SegmentEntry {
+    /// The `_id` of row `row` (segments hold contiguous ids in row order).
+    pub fn row_id(&self, row: u32) -> u64 {
+        self.id_min + row as u64
+    }
+
+    /// The section entry named `name`.
+    pub fn section(&self, name: &str) -> Option<&lakeseek_segment::SectionEntry> {
+        self.sections.iter().find(|s| s.name == name)
+    }
 }
 
 /// One change recorded in a commit.

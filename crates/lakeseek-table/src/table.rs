@@ -12,6 +12,7 @@ use lakeseek_store::Store;
 use crate::error::{TableError, TableResult};
 use crate::log::Log;
 use crate::manifest::{SegmentEntry, Snapshot, TableMetadata};
+use crate::segment_data::ColumnCache;
 use crate::writer::{TableWriter, WriterOptions};
 
 /// A table handle. Cloning shares the cached snapshot.
@@ -20,15 +21,27 @@ pub struct Table {
     pub(crate) log: Log,
     snapshot: Arc<RwLock<Snapshot>>,
     writer_options: WriterOptions,
+    columns: Arc<ColumnCache>,
 }
 
 impl Table {
-    pub(crate) fn new(log: Log, snapshot: Snapshot, writer_options: WriterOptions) -> Self {
+    pub(crate) fn new(
+        log: Log,
+        snapshot: Snapshot,
+        writer_options: WriterOptions,
+        columns: Arc<ColumnCache>,
+    ) -> Self {
         Table {
             log,
             snapshot: Arc::new(RwLock::new(snapshot)),
             writer_options,
+            columns,
         }
+    }
+
+    /// The decoded column cache shared by the tables of a catalog.
+    pub fn column_cache(&self) -> &Arc<ColumnCache> {
+        &self.columns
     }
 
     /// The table's name.

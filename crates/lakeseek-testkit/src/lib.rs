@@ -301,7 +301,7 @@ mod tests {
         let b = batch(10, 3);
         assert_eq!(b, batch(10, 3));
         assert_eq!(b.schema().as_ref(), &schema());
-        assert_eq!(i64_column(&[b.clone()], "k"), vec![10, 11, 12]);
+        assert_eq!(i64_column(std::slice::from_ref(&b), "k"), vec![10, 11, 12]);
         let v = b
             .column(2)
             .as_any()
