@@ -13,6 +13,7 @@ use rayon::prelude::*;
 use crate::commit::random_id;
 use crate::error::{TableError, TableResult};
 use crate::log::Log;
+use crate::indexing::IndexPlan;
 use crate::manifest::SegmentEntry;
 
 /// How rows are spread over segments.
@@ -80,6 +81,7 @@ pub(crate) fn build_segments(
     first_id: u64,
     policy: &ShardPolicy,
     options: &SegmentWriteOptions,
+    plan: &IndexPlan,
 ) -> TableResult<Vec<BuiltSegment>> {
     let total: usize = batches.iter().map(|b| b.num_rows()).sum();
     if total == 0 {
@@ -97,7 +99,7 @@ pub(crate) fn build_segments(
     }
     runs.par_iter()
         .zip(starts.par_iter())
-        .map(|(run, &start)| encode_shard(physical, run, start, options))
+        .map(|(run, &start)| encode_shard(physical, run, start, options, plan))
         .collect()
 }
 
@@ -106,7 +108,9 @@ fn encode_shard(
     run: &[RecordBatch],
     start: u64,
     options: &SegmentWriteOptions,
+    plan: &IndexPlan,
 ) -> TableResult<BuiltSegment> {
+    let (sections, text) = plan.build(run)?;
     let mut with_ids = Vec::with_capacity(run.len());
     let mut id = start;
     for batch in run {
@@ -126,7 +130,7 @@ fn encode_shard(
     }
     let path = format!("data/{}.parquet", random_id());
     let encoded =
-        write_segment(physical, &with_ids, &[], options).map_err(|source| TableError::Segment {
+        write_segment(physical, &with_ids, &sections, options).map_err(|source| TableError::Segment {
             path: path.clone(),
             source,
         })?;
@@ -144,7 +148,7 @@ fn encode_shard(
             columns,
             added_in: 0,
             sections: encoded.footer.sections.clone(),
-            text: Default::default(),
+            text,
         },
         bytes: encoded.bytes,
     })
@@ -170,9 +174,10 @@ pub(crate) async fn build_and_upload(
     first_id: u64,
     policy: ShardPolicy,
     options: SegmentWriteOptions,
+    plan: IndexPlan,
 ) -> TableResult<Vec<SegmentEntry>> {
     let built = tokio::task::spawn_blocking(move || {
-        build_segments(&physical, &batches, first_id, &policy, &options)
+        build_segments(&physical, &batches, first_id, &policy, &options, &plan)
     })
     .await
     .map_err(|e| TableError::CommitFailed {

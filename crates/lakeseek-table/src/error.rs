@@ -55,6 +55,20 @@ pub enum TableError {
     },
     #[error("the writer is closed")]
     WriterClosed,
+    /// A search query that could not be parsed or does not fit the table.
+    #[error("invalid query: {message}{}", position.map(|p| format!(" at position {p}")).unwrap_or_default())]
+    InvalidQuery {
+        query: String,
+        position: Option<usize>,
+        message: String,
+    },
+    /// A text index section could not be read.
+    #[error("text index of segment {path}")]
+    TextIndex {
+        path: String,
+        #[source]
+        source: lakeseek_segment::text::index::TextIndexError,
+    },
 }
 
 /// Result alias for table operations.

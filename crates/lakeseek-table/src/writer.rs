@@ -18,6 +18,7 @@ use tokio::sync::Mutex;
 use crate::build::{build_and_upload, ShardPolicy};
 use crate::commit::{commit, RetryPolicy};
 use crate::conform::conform;
+use crate::indexing::IndexPlan;
 use crate::error::TableResult;
 use crate::manifest::{Action, SegmentEntry, Snapshot};
 use crate::table::Table;
@@ -121,6 +122,7 @@ impl TableWriter {
             first,
             self.options.shards.clone(),
             self.options.segment.clone(),
+            IndexPlan::for_table(&self.table.metadata())?,
         )
         .await?;
         self.spilled.extend(entries);
@@ -245,6 +247,7 @@ impl OptimisticTail {
             first,
             options.shards.clone(),
             options.segment.clone(),
+            IndexPlan::for_table(&snap.metadata)?,
         )
         .await?;
         self.written = Some((first, entries.clone()));

@@ -78,10 +78,13 @@ impl MotoServer {
             .spawn();
         let child = match child {
             Ok(child) => child,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                panic!("moto_server was not found: {INSTALL_HINT}")
+            Err(e) => {
+                let _ = std::fs::remove_file(&log);
+                if e.kind() == std::io::ErrorKind::NotFound {
+                    panic!("moto_server was not found: {INSTALL_HINT}")
+                }
+                panic!("cannot start moto_server ({e}): {INSTALL_HINT}")
             }
-            Err(e) => panic!("cannot start moto_server ({e}): {INSTALL_HINT}"),
         };
         // From here on a panic drops `server`, which kills the child.
         let mut server = MotoServer {

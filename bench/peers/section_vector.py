@@ -1,0 +1,82 @@
+"""The vector section: build each index variant of one engine, sweep its search knob.
+
+For every variant (e.g. faiss IVF-Flat, IVF-PQ, IVF-RaBitQ; an HNSW graph), the
+index is built on the base vectors (timed), sized, then each search setting of
+its sweep (nprobe, ef, ...) runs all queries at k = 10 under the ``timing``
+protocol (``sweep`` may be a list of such sweeps, e.g. one per refine
+setting, each stopped on its own), giving an operating point: recall@10 against the exact ground truth,
+latency, QPS (and batch QPS where the engine has a batch API). A sweep stops
+early once recall@10 reaches 0.999, when it stops improving (gain < 0.001 over
+the previous point after three points), or after ``SWEEP_BUDGET_S`` seconds.
+``best_qps_at_recall`` is the fastest point reaching 0.90 / 0.95 / 0.99.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+
+import metrics
+from data import subsample
+from section_fts import summarize
+from timing import run_queries, timed
+
+K = 10
+THRESHOLDS = (0.90, 0.95, 0.99)
+SWEEP_BUDGET_S = float(os.environ.get("PEER_SWEEP_BUDGET_S", 900))
+
+
+def should_stop(recalls: list[float], started: float) -> bool:
+    """Whether a sweep has saturated or spent its time budget."""
+    if recalls and recalls[-1] >= 0.999:
+        return True
+    if len(recalls) >= 3 and recalls[-1] - recalls[-2] < 0.001:
+        return True
+    return time.perf_counter() - started > SWEEP_BUDGET_S
+
+
+def sweep_group(v, group, queries, qlist, truth, clients, warmup, entry, points) -> None:
+    """Runs one monotone sweep of search settings, appending its operating points."""
+    recalls: list[float] = []
+    started = time.perf_counter()
+    for sp in group:
+        batch = (lambda _q, sp=sp: v.batch(queries, K, sp)) if v.batch else None
+        m = run_queries(lambda q, sp=sp: v.search(q, K, sp), qlist, clients, warmup, batch)
+        point = {"index": v.name, "params": sp, "recall@10": metrics.mean_recall_at_k(m["results"], truth, K),
+                 **summarize(m)}
+        if m.get("batch_results") is not None:
+            point["recall@10_batch"] = metrics.mean_recall_at_k(np.asarray(m["batch_results"]).tolist(), truth, K)
+        entry["points"].append(point)
+        points.append(point)
+        recalls.append(point["recall@10"])
+        if should_stop(recalls, started):
+            break
+
+
+def run(peer, vs, clients: int, warmup: int, max_queries: int | None) -> dict:
+    pick = subsample(len(vs.queries), max_queries)
+    queries = vs.queries[pick]
+    truth = vs.truth[pick, :K]
+    qlist = list(queries)
+    indexes, points = [], []
+    for v in peer.vector_variants(len(vs.base), vs.base.shape[1]):
+        _, build = timed(v.build, vs.base)
+        build += v.extra_build_seconds()
+        entry = {"index": v.name, "params": v.params, "build_seconds": build, "index_bytes": v.index_bytes(),
+                 "notes": v.notes, "points": []}
+        groups = v.sweep if v.sweep and isinstance(v.sweep[0], list) else [v.sweep]
+        for group in groups:
+            sweep_group(v, group, queries, qlist, truth, clients, warmup, entry, points)
+        v.release()
+        indexes.append(entry)
+    out = {"build_seconds": sum(e["build_seconds"] for e in indexes),
+           "index_bytes": indexes[0]["index_bytes"] if len(indexes) == 1 else None,
+           "k": K, "queries": len(qlist), "indexes": indexes, "operating_points": points,
+           "best_qps_at_recall": metrics.best_qps_at_recall(points, THRESHOLDS),
+           "quality": {"max_recall@10": max((p["recall@10"] for p in points), default=None)}}
+    if any("qps_batch" in p for p in points):
+        out["best_qps_batch_at_recall"] = metrics.best_qps_at_recall(
+            [p for p in points if "qps_batch" in p], THRESHOLDS, recall_key="recall@10_batch", qps_key="qps_batch")
+    return out

@@ -1,0 +1,258 @@
+"""Unit tests of the harness logic and dataset generators, on tiny data (no timing assertions)."""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "datasets"))
+
+import data  # noqa: E402
+import engines  # noqa: E402
+import section_fts  # noqa: E402
+import section_sql  # noqa: E402
+import section_vector  # noqa: E402
+import text_corpus  # noqa: E402
+import timing  # noqa: E402
+import vector_set  # noqa: E402
+import words  # noqa: E402
+
+
+# -- vocabulary
+
+def test_vocabulary_is_deterministic_unique_and_shaped():
+    v = words.make_vocabulary(3000, 7)
+    assert v == words.make_vocabulary(3000, 7)
+    assert v != words.make_vocabulary(3000, 8)
+    assert len(set(v)) == 3000
+    assert all(w.isascii() and w.isalpha() and w.islower() and w[-1] in "aou" for w in v)
+    assert [len(w) for w in v] == sorted(len(w) for w in v)
+
+
+def test_vocabulary_is_stable_under_english_stemming():
+    tantivy = pytest.importorskip("tantivy")
+    an = (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(tantivy.Filter.lowercase())
+          .filter(tantivy.Filter.stemmer("english")).build())
+    v = words.make_vocabulary(5000, 42)
+    assert [an.analyze(w) for w in v] == [[w] for w in v]
+
+
+# -- text corpus
+
+@pytest.fixture(scope="module")
+def tiny_corpus(tmp_path_factory):
+    root = tmp_path_factory.mktemp("data")
+    return root, text_corpus.ensure(3000, 5, root)
+
+
+def test_text_corpus_files_and_schema(tiny_corpus):
+    _, d = tiny_corpus
+    docs = pq.read_table(d / "docs.parquet")
+    assert docs.schema.field("id").type == pa.int64() and docs.schema.field("body").type == pa.string()
+    assert docs["id"].to_pylist() == list(range(3000))
+    n_tok = pc.list_value_length(pc.split_pattern(docs["body"], " ")).to_numpy()
+    assert n_tok.min() >= 50 and n_tok.max() <= 150
+    q = pq.read_table(d / "queries.parquet")
+    assert q.column_names == ["qid", "text", "n_terms", "band", "dfs"]
+    ph = pq.read_table(d / "phrases.parquet")
+    assert ph.num_rows == 200 and set(ph["n_terms"].to_pylist()) == {2, 3}
+
+
+def test_text_corpus_query_dfs_match_the_corpus_and_bands(tiny_corpus):
+    _, d = tiny_corpus
+    docs = pq.read_table(d / "docs.parquet")["body"].to_pylist()
+    doc_sets = [set(b.split()) for b in docs]
+    limits = text_corpus.band_limits(3000)
+    rows = pq.read_table(d / "queries.parquet").to_pylist()
+    assert len(rows) == 900
+    for r in rows[::37]:  # a sample across cells
+        terms = r["text"].split()
+        assert len(terms) == r["n_terms"] == len(set(terms))
+        for t, df in zip(terms, r["dfs"]):
+            assert sum(t in s for s in doc_sets) == df
+            lo, hi = limits[r["band"]]
+            assert lo <= df <= hi
+
+
+def test_text_corpus_phrases_occur_in_their_documents(tiny_corpus):
+    _, d = tiny_corpus
+    docs = pq.read_table(d / "docs.parquet")["body"].to_pylist()
+    for r in pq.read_table(d / "phrases.parquet").to_pylist():
+        assert f" {r['text']} " in f" {docs[r['doc_id']]} "
+
+
+def test_text_corpus_is_deterministic_and_cached(tiny_corpus, tmp_path):
+    root, d = tiny_corpus
+    again = text_corpus.ensure(3000, 5, tmp_path)
+    for f in ("docs.parquet", "queries.parquet", "phrases.parquet"):
+        assert pq.read_table(d / f).equals(pq.read_table(again / f))
+    mtime = (d / "docs.parquet").stat().st_mtime_ns
+    assert text_corpus.ensure(3000, 5, root) == d
+    assert (d / "docs.parquet").stat().st_mtime_ns == mtime
+
+
+# -- vector set
+
+def test_merge_topk_matches_a_full_sort():
+    rng = np.random.default_rng(0)
+    scores = rng.standard_normal((4, 50)).astype(np.float32)
+    k = 7
+    best_s = np.full((4, k), -np.inf, dtype=np.float32)
+    best_i = np.full((4, k), -1, dtype=np.int64)
+    for start in range(0, 50, 12):  # uneven chunks, one smaller than k
+        ids = np.arange(start, min(start + 12, 50))
+        best_s, best_i = vector_set.merge_topk(best_s, best_i, scores[:, ids], ids, k)
+    _, best_i = vector_set.sort_topk(best_s, best_i)
+    assert (best_i == np.argsort(-scores, axis=1)[:, :k]).all()
+
+
+def test_vector_set_ground_truth_is_exact(tmp_path):
+    d = vector_set.ensure(2000, 16, 8, 25, 3, tmp_path)
+    base = data.matrix(pq.read_table(d / "base.parquet")["emb"])
+    q = data.matrix(pq.read_table(d / "queries.parquet")["emb"])
+    gt = np.array(pq.read_table(d / "groundtruth.parquet")["neighbors"].to_pylist())
+    assert base.shape == (2000, 16) and q.shape == (25, 16) and gt.shape == (25, 100)
+    assert np.allclose(np.linalg.norm(base, axis=1), 1, atol=1e-5)
+    exact = np.argsort(-(q @ base.T), axis=1, kind="stable")[:, :100]
+    assert (gt[:, :10] == exact[:, :10]).mean() > 0.99  # float ties aside
+    again = vector_set.ensure(2000, 16, 8, 25, 3, tmp_path / "again")
+    assert pq.read_table(d / "base.parquet").equals(pq.read_table(again / "base.parquet"))
+
+
+# -- harness pieces
+
+def test_subsample_spreads_evenly():
+    assert data.subsample(5, None) == [0, 1, 2, 3, 4]
+    assert data.subsample(5, 9) == [0, 1, 2, 3, 4]
+    assert data.subsample(900, 3) == [0, 450, 899]
+    assert data.subsample(10, 1) == [0]
+    assert len(data.subsample(600, 150)) == 150
+
+
+def test_plain_query_strips_syntax_and_lowercases():
+    assert data.plain_query('"COVID-19" AND (ACE2)+ β-cells: 50%') == "covid 19 and ace2 β cells 50"
+
+
+def test_should_stop_rules():
+    assert section_vector.should_stop([0.5, 0.9995], started=float("inf"))
+    assert section_vector.should_stop([0.5, 0.7, 0.7005], started=float("inf"))
+    assert not section_vector.should_stop([0.5, 0.7, 0.8], started=float("inf"))
+    assert not section_vector.should_stop([0.5, 0.5001], started=float("inf"))  # needs three points
+
+
+def test_slices_cover_all_queries_once():
+    for n, parts in [(10, 3), (2, 4), (7, 1), (1, 2)]:
+        s = timing._slices(n, parts)
+        assert sorted(i for r in s for i in r) == list(range(n)) and len(s) <= parts
+
+
+def test_run_queries_collects_results_in_order_with_concurrency_and_batch():
+    calls = []
+
+    def search(q):
+        calls.append(q)
+        return [] if q % 3 == 0 else [q, q + 1]
+
+    m = timing.run_queries(search, list(range(10)), clients=2, warmup=2, batch=lambda qs: [[x] for x in qs])
+    assert m["results"][4] == [4, 5] and m["results"][3] == []
+    assert m["empty_results"] == 4  # 0, 3, 6, 9
+    assert len(calls) == 2 + 10 + 10  # warm-up, latency pass, concurrent pass
+    assert m["qps_mode"] == "2 concurrent clients" and "qps_sequential" in m
+    assert m["batch_results"] == [[x] for x in range(10)]
+    assert set(m["latency_ms"]) == {"p50", "p99", "mean"}
+
+
+def test_sql_digest_normalises_numbers():
+    assert section_sql.digest([(1, 2.0, "a")]) == section_sql.digest([(1.0, 2, "a")])
+    assert section_sql.digest([(0.1 + 0.2,)]) == section_sql.digest([(0.3,)])
+    assert section_sql.digest([(1,)]) != section_sql.digest([(2,)])
+
+
+def test_sql_queries_fill_in_for_both_datasets():
+    for cols in ({"id": "id", "body": "body", "needle": "x"},
+                 {"id": "CAST(id AS BIGINT)", "body": "text", "needle": "protein"}):
+        for t in section_sql.QUERIES.values():
+            assert "{" not in t.format(**cols)
+
+
+def test_unknown_engine_module_is_reported_unavailable(monkeypatch):
+    monkeypatch.setitem(engines.ENGINES, "nope", "no_such_adapter_module")
+    with pytest.raises(engines.Unavailable):
+        engines.load("nope")
+
+
+class FakePeer:
+    """Returns a fixed ranking per query text; supports OR only."""
+    fts_modes = {"or"}
+    index_includes_data = False
+
+    def __init__(self, rankings):
+        self.rankings = rankings
+
+    def fts_build(self, ids, bodies, english, positions):
+        self.positions = positions
+
+    def index_bytes(self):
+        return 123
+
+    def fts_search(self, text, mode, k):
+        return self.rankings[text][:k]
+
+
+def test_fts_section_scores_quality_and_marks_unsupported_modes():
+    qs = [data.Query("q1", "alpha", band="low"), data.Query("q2", "beta", band="high")]
+    ts = data.TextSet("t", np.arange(3), pa.array(["a", "b", "c"]),
+                      [data.QuerySet("main", "or", qs), data.QuerySet("phr", "phrase", qs)],
+                      english=False, qrels={"q1": {0: 1}, "q2": {2: 1}})
+    peer = FakePeer({"alpha": [0, 1], "beta": [1, 2]})
+    out = section_fts.run(peer, ts, clients=1, warmup=0, max_queries=None)
+    assert peer.positions is True
+    assert out["index_bytes"] == 123
+    main = out["query_types"]["main"]
+    assert main["quality"]["ndcg@10"] == pytest.approx((1 + 1 / np.log2(3)) / 2)
+    assert main["quality"]["mrr@10"] == pytest.approx(0.75)
+    assert set(main["by_band"]) == {"low", "high"} and main["mean_hits"] == 2
+    assert out["query_types"]["phr"] == {"supported": False, "mode": "phrase"}
+    assert "results" not in main and "latencies_s" not in main
+
+
+def test_plot_curves_group_points_by_engine_index_and_fixed_params():
+    import plot_vectors
+    r = {"engine": "faiss", "threads": 1, "operating_points": [
+        {"index": "IVF-PQ", "params": {"nprobe": 1, "k_factor": 1}, "recall@10": 0.5, "qps": 100},
+        {"index": "IVF-PQ", "params": {"nprobe": 2, "k_factor": 1}, "recall@10": 0.6, "qps": 50},
+        {"index": "IVF-PQ", "params": {"nprobe": 1, "k_factor": 4}, "recall@10": 0.7, "qps": 40},
+        {"index": "Flat", "params": {}, "recall@10": 1.0, "qps": 5, "qps_batch": None}]}
+    c = plot_vectors.curves([r], "qps", "recall@10")
+    assert c == {"faiss IVF-PQ {'k_factor': 1} t=1": [(0.5, 100), (0.6, 50)],
+                 "faiss IVF-PQ {'k_factor': 4} t=1": [(0.7, 40)], "faiss Flat t=1": [(1.0, 5)]}
+    assert plot_vectors.curves([r], "qps_batch", "recall@10") == {}
+
+
+def test_thread_observations_flag_ignored_settings():
+    import runner
+    one = {"threads": 1, "query_types": {"a": {"cpu_util": 1.9}}}
+    assert any("does not fully honour" in n for n in runner.thread_observations(one))
+    two = {"threads": 2, "operating_points": [{"cpu_util": 0.9}, {"cpu_util": 1.0}]}
+    assert any("serialises" in n for n in runner.thread_observations(two))
+    fine = {"threads": 2, "query_types": {"a": {"cpu_util": 1.9}}}
+    assert len(runner.thread_observations(fine)) == 1
+    assert runner.thread_observations({"threads": 1}) == []
+
+
+def test_summarize_rows_have_one_cell_per_column():
+    import summarize
+    base = {"engine": "e", "section": "fts", "dataset": "scifact", "threads": 1}
+    cases = [dict(base, available=False, reason="x"), dict(base, error="boom"), dict(base, supported=False),
+             dict(base, version="1", build_seconds=1.0, index_bytes=2**20, query_types={
+                 "q": {"latency_ms": {"p50": 1.0, "p99": 2.0}, "qps": 3.0, "quality": {"ndcg@10": 0.5}},
+                 "p": {"supported": False}}),
+             dict(base, section="vector", version="1", build_seconds=1.0, index_bytes=None,
+                  best_qps_at_recall={"0.95": None}, quality={"max_recall@10": 0.9})]
+    for r in cases:
+        for row in summarize.rows(r):
+            assert len(row) == 12

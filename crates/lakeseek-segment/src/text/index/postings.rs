@@ -1,0 +1,563 @@
+//! [`PostingsCursor`]: iteration over one term's postings, block by block.
+//!
+//! A block of up to 128 documents is decoded at once into fixed arrays (doc
+//! ids eagerly, term frequencies and positions lazily, on first use). The
+//! skip table gives each block's last doc id, byte range and block-max data,
+//! so `seek` and `shallow_seek` pass over blocks without decoding them.
+//!
+//! Every block is validated as it is decoded: its byte range, bit widths and
+//! lengths, and that its doc ids strictly increase, stay below the segment's
+//! document count and end on the skip table's last doc id. A cursor that
+//! meets corruption stops ([`TERMINATED`]) and keeps the error for
+//! [`PostingsCursor::error`]; it never panics and never goes backwards.
+
+use bitpacking::{BitPacker, BitPacker4x};
+
+use super::bound::{len_decode, tf_decode, BlockBound, MAX_PAIRS};
+use super::format::{
+    block_bytes, corrupt, read_u32, unpack, ByteReader, BLOCK_LEN, SKIP_BLOCK_END, SKIP_BOUND,
+    SKIP_LAST_DOC, SKIP_POS_END,
+};
+use super::reader::TextIndexReader;
+use super::{TermInfo, TermLoc, TextIndexError, TERMINATED};
+
+/// A cursor over one term's postings in one segment.
+///
+/// Created positioned on the term's first document. Doc ids only increase;
+/// once exhausted the cursor reports [`TERMINATED`].
+pub struct PostingsCursor<'a> {
+    // The term.
+    blocks: &'a [u8],
+    skip: &'a [u8],
+    positions: &'a [u8],
+    pos_base: usize,
+    skip_stride: usize,
+    has_positions: bool,
+    inline: bool,
+    doc_freq: u32,
+    total_term_freq: u64,
+    num_blocks: u32,
+    term_bound: BlockBound,
+    num_docs: u32,
+    packer: BitPacker4x,
+    // The decoded block.
+    block: u32,
+    block_len: usize,
+    cur: usize,
+    doc: u32,
+    block_last: u32,
+    tf_at: usize,
+    tf_bits: u8,
+    freqs_ready: bool,
+    docs: [u32; BLOCK_LEN],
+    freqs: [u32; BLOCK_LEN],
+    // The block whose block-max data is reported; never behind `block`.
+    skip_idx: u32,
+    // Positions of the decoded block, when asked for.
+    pos_block: u32,
+    pos_starts: [u32; BLOCK_LEN + 1],
+    pos_values: Vec<u32>,
+    error: Option<TextIndexError>,
+}
+
+impl<'a> PostingsCursor<'a> {
+    pub(crate) fn new(reader: &'a TextIndexReader, info: &TermInfo) -> Result<Self, TextIndexError> {
+        let positions = reader.positions_region();
+        let mut cursor = PostingsCursor {
+            blocks: &[],
+            skip: &[],
+            positions,
+            pos_base: 0,
+            skip_stride: reader.skip_stride(),
+            has_positions: reader.has_positions(),
+            inline: false,
+            doc_freq: info.doc_freq,
+            total_term_freq: info.total_term_freq,
+            num_blocks: 1,
+            term_bound: info.bound,
+            num_docs: reader.num_docs(),
+            packer: BitPacker4x::new(),
+            block: 0,
+            block_len: 0,
+            cur: 0,
+            doc: TERMINATED,
+            block_last: TERMINATED,
+            tf_at: 0,
+            tf_bits: 0,
+            freqs_ready: false,
+            docs: [0; BLOCK_LEN],
+            freqs: [0; BLOCK_LEN],
+            skip_idx: 0,
+            pos_block: u32::MAX,
+            pos_starts: [0; BLOCK_LEN + 1],
+            pos_values: Vec::new(),
+            error: None,
+        };
+        match info.loc {
+            TermLoc::Inline { doc, tf, position } => {
+                if doc >= cursor.num_docs {
+                    return Err(corrupt("inline posting doc id"));
+                }
+                cursor.inline = true;
+                cursor.docs[0] = doc;
+                cursor.freqs[0] = tf;
+                cursor.freqs_ready = true;
+                cursor.block_len = 1;
+                cursor.doc = doc;
+                cursor.block_last = doc;
+                cursor.pos_block = 0;
+                cursor.pos_starts[1] = 1;
+                cursor.pos_values.push(position);
+            }
+            TermLoc::Record { body, positions } => {
+                if info.doc_freq == 0 || positions > cursor.positions.len() {
+                    return Err(corrupt("term header"));
+                }
+                let num_blocks = (info.doc_freq as usize).div_ceil(BLOCK_LEN);
+                let skip_len = if num_blocks > 1 {
+                    num_blocks * cursor.skip_stride
+                } else {
+                    0
+                };
+                let postings = reader.postings_region();
+                let blocks_at = body.checked_add(skip_len).ok_or_else(|| corrupt("skip table"))?;
+                cursor.skip = postings.get(body..blocks_at).ok_or_else(|| corrupt("skip table"))?;
+                cursor.blocks = postings.get(blocks_at..).ok_or_else(|| corrupt("skip table"))?;
+                cursor.pos_base = positions;
+                cursor.num_blocks = num_blocks as u32;
+                cursor.load_block(0)?;
+            }
+        }
+        Ok(cursor)
+    }
+
+    /// The current document, or [`TERMINATED`].
+    #[inline]
+    pub fn doc(&self) -> u32 {
+        self.doc
+    }
+
+    /// Moves to the next document and returns it (or [`TERMINATED`]).
+    #[inline]
+    pub fn advance(&mut self) -> u32 {
+        self.cur += 1;
+        if self.cur < self.block_len {
+            self.doc = self.docs[self.cur];
+            return self.doc;
+        }
+        self.next_block()
+    }
+
+    /// Moves to the first document `>= target` and returns it. A target at or
+    /// before the current document leaves the cursor where it is. Blocks that
+    /// end before `target` are passed over using the skip table alone.
+    #[inline]
+    pub fn seek(&mut self, target: u32) -> u32 {
+        if target <= self.doc {
+            return self.doc;
+        }
+        if self.block_last < target {
+            let j = self.find_block(self.block + 1, target);
+            if j >= self.num_blocks {
+                return self.terminate();
+            }
+            if let Err(e) = self.load_block(j) {
+                return self.fail(e);
+            }
+        }
+        let live = &self.docs[self.cur.min(self.block_len)..self.block_len];
+        // Targets are usually near: count the next 16 docs below the target
+        // (branch-free, vectorized), then binary-search the rest if needed.
+        let head = live.len().min(16);
+        let mut k = live[..head].iter().filter(|&&d| d < target).count();
+        if k == head {
+            k += live[head..].partition_point(|&d| d < target);
+        }
+        self.cur += k;
+        match self.docs.get(self.cur) {
+            Some(&d) if self.cur < self.block_len => {
+                self.doc = d;
+                d
+            }
+            _ => self.next_block(),
+        }
+    }
+
+    /// Term frequency in the current document (0 once exhausted).
+    #[inline]
+    pub fn freq(&mut self) -> u32 {
+        if !self.freqs_ready {
+            self.decode_freqs();
+        }
+        if self.cur < self.block_len {
+            self.freqs[self.cur]
+        } else {
+            0
+        }
+    }
+
+    /// Positions of the term in the current document, ascending, into `out`
+    /// (cleared first; left empty once exhausted).
+    pub fn positions(&mut self, out: &mut Vec<u32>) -> Result<(), TextIndexError> {
+        out.clear();
+        if !self.has_positions {
+            return Err(TextIndexError::PositionsNotIndexed);
+        }
+        if self.doc == TERMINATED {
+            return Ok(());
+        }
+        if self.pos_block != self.block {
+            if let Err(e) = self.decode_positions() {
+                self.pos_block = u32::MAX;
+                return Err(e);
+            }
+        }
+        let start = self.pos_starts[self.cur] as usize;
+        let end = self.pos_starts[self.cur + 1] as usize;
+        let mut position = 0u32;
+        out.extend(self.pos_values[start..end].iter().map(|&delta| {
+            position = position.wrapping_add(delta);
+            position
+        }));
+        Ok(())
+    }
+
+    /// Moves the block-max pointer to the first block whose last doc is
+    /// `>= target` (never backwards, never before the current block) without
+    /// decoding anything, and returns that block's last doc, or [`TERMINATED`]
+    /// when no block remains.
+    #[inline]
+    pub fn shallow_seek(&mut self, target: u32) -> u32 {
+        if self.skip_idx < self.num_blocks && self.last_doc_of(self.skip_idx) < target {
+            self.skip_idx = self.find_block(self.skip_idx, target);
+        }
+        self.block_last_doc()
+    }
+
+    /// Last doc of the block the block-max pointer is on, or [`TERMINATED`].
+    #[inline]
+    pub fn block_last_doc(&self) -> u32 {
+        if self.skip_idx >= self.num_blocks {
+            TERMINATED
+        } else {
+            self.last_doc_of(self.skip_idx)
+        }
+    }
+
+    /// `(max_tf, min_len)` of the block the block-max pointer is on: no
+    /// document of the block has a larger term frequency or a shorter length.
+    /// `(0, u32::MAX)` past the last block.
+    #[inline]
+    pub fn block_max(&self) -> (u32, u32) {
+        self.block_bound().corner()
+    }
+
+    /// The tighter form of [`PostingsCursor::block_max`]: `(tf, len)` pairs
+    /// covering every document of the block (see [`BlockBound`]); in skip
+    /// entries frequencies above 254 read as `u32::MAX` and lengths are
+    /// rounded down, which keeps the bound valid.
+    #[inline]
+    pub fn block_bound(&self) -> BlockBound {
+        if self.skip_idx >= self.num_blocks {
+            return BlockBound::EMPTY;
+        }
+        if self.num_blocks == 1 {
+            return self.term_bound;
+        }
+        let at = self.skip_idx as usize * self.skip_stride + SKIP_BOUND;
+        let Some(codes) = self.skip.get(at..at + 2 * MAX_PAIRS) else {
+            return BlockBound::single(u32::MAX, 0);
+        };
+        let mut pairs = [(0u32, 0u32); MAX_PAIRS];
+        let mut n = 0;
+        for c in codes.chunks_exact(2) {
+            if c[0] != 0 {
+                pairs[n] = (tf_decode(c[0]), len_decode(c[1]));
+                n += 1;
+            }
+        }
+        if n == 0 {
+            // A block has at least one document: no pair is corruption, and
+            // the loosest bound keeps pruning safe.
+            return BlockBound::single(u32::MAX, 0);
+        }
+        BlockBound::from_pairs(&pairs[..n])
+    }
+
+    /// Number of documents of the term.
+    pub fn doc_freq(&self) -> u32 {
+        self.doc_freq
+    }
+
+    /// `(max_tf, min_len)` over all the term's documents.
+    pub fn term_max(&self) -> (u32, u32) {
+        self.term_bound.corner()
+    }
+
+    /// Bound pairs over all the term's documents.
+    pub fn term_bound(&self) -> BlockBound {
+        self.term_bound
+    }
+
+    /// The corruption that stopped this cursor, if any.
+    pub fn error(&self) -> Option<&TextIndexError> {
+        self.error.as_ref()
+    }
+
+    /// Takes the corruption that stopped this cursor, if any.
+    pub fn take_error(&mut self) -> Option<TextIndexError> {
+        self.error.take()
+    }
+
+    fn terminate(&mut self) -> u32 {
+        self.doc = TERMINATED;
+        self.block_last = TERMINATED;
+        self.block_len = 0;
+        self.cur = 0;
+        self.skip_idx = self.num_blocks;
+        TERMINATED
+    }
+
+    #[cold]
+    fn fail(&mut self, e: TextIndexError) -> u32 {
+        if self.error.is_none() {
+            self.error = Some(e);
+        }
+        self.terminate()
+    }
+
+    fn next_block(&mut self) -> u32 {
+        if self.doc == TERMINATED {
+            return TERMINATED;
+        }
+        let j = self.block + 1;
+        if j >= self.num_blocks {
+            return self.terminate();
+        }
+        match self.load_block(j) {
+            Ok(()) => self.doc,
+            Err(e) => self.fail(e),
+        }
+    }
+
+    /// Last doc of block `j` per the skip table (or the decoded single block).
+    #[inline]
+    fn last_doc_of(&self, j: u32) -> u32 {
+        if self.num_blocks == 1 {
+            return self.block_last;
+        }
+        read_u32(self.skip, j as usize * self.skip_stride + SKIP_LAST_DOC).unwrap_or(TERMINATED)
+    }
+
+    fn skip_u32(&self, j: u32, field: usize) -> Result<usize, TextIndexError> {
+        read_u32(self.skip, j as usize * self.skip_stride + field)
+            .map(|v| v as usize)
+            .ok_or_else(|| corrupt("skip table"))
+    }
+
+    /// The first block `>= from` whose last doc is `>= target`, or
+    /// `num_blocks`: a linear probe, then galloping and binary search.
+    fn find_block(&self, from: u32, target: u32) -> u32 {
+        let n = self.num_blocks;
+        let mut lo = from;
+        if lo >= n || self.last_doc_of(lo) >= target {
+            return lo.min(n);
+        }
+        // Invariant: last(lo) < target <= last(hi).
+        let mut step = 1u32;
+        let mut hi;
+        loop {
+            hi = lo.saturating_add(step);
+            if hi >= n - 1 {
+                hi = n - 1;
+                if self.last_doc_of(hi) < target {
+                    return n;
+                }
+                break;
+            }
+            if self.last_doc_of(hi) >= target {
+                break;
+            }
+            lo = hi;
+            step = step.saturating_mul(2);
+        }
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if self.last_doc_of(mid) < target {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        hi
+    }
+
+    fn block_size(&self, j: u32) -> usize {
+        if j + 1 < self.num_blocks {
+            BLOCK_LEN
+        } else {
+            self.doc_freq as usize - (self.num_blocks as usize - 1) * BLOCK_LEN
+        }
+    }
+
+    /// Decodes the doc ids of block `j` and positions the cursor on its
+    /// first document.
+    fn load_block(&mut self, j: u32) -> Result<(), TextIndexError> {
+        let n = self.block_size(j);
+        let multi = self.num_blocks > 1;
+        let (start, data) = if multi {
+            let start = if j == 0 {
+                0
+            } else {
+                self.skip_u32(j - 1, SKIP_BLOCK_END)?
+            };
+            let end = self.skip_u32(j, SKIP_BLOCK_END)?;
+            let data = self.blocks.get(start..end).ok_or_else(|| corrupt("block range"))?;
+            (start, data)
+        } else {
+            (0, self.blocks)
+        };
+        let (doc_bits, tf_bits) = match data {
+            [d, t, ..] if *d <= 32 && *t <= 32 => (*d, *t),
+            _ => return Err(corrupt("block bit widths")),
+        };
+        let doc_len = block_bytes(n, doc_bits);
+        let need = 2 + doc_len + block_bytes(n, tf_bits);
+        if data.len() < need || (multi && data.len() != need) {
+            return Err(corrupt("block length"));
+        }
+        let prev = if j == 0 {
+            None
+        } else {
+            let p = self.skip_u32(j - 1, SKIP_LAST_DOC)? as u32;
+            // Blocks are loaded in increasing order: the block before `j`
+            // must not end before the block the cursor leaves.
+            if self.block_len > 0 && p < self.block_last {
+                return Err(corrupt("skip table doc ids"));
+            }
+            Some(p)
+        };
+        let packed = &data[2..2 + doc_len];
+        if n == BLOCK_LEN {
+            self.packer
+                .decompress_strictly_sorted(prev, packed, &mut self.docs, doc_bits);
+        } else {
+            let docs = &mut self.docs[..n];
+            unpack(packed, doc_bits, docs);
+            let mut acc = prev.unwrap_or(u32::MAX);
+            for d in docs.iter_mut() {
+                acc = acc.wrapping_add(*d).wrapping_add(1);
+                *d = acc;
+            }
+        }
+        // Deltas are at least one, so ids strictly increase unless the sum
+        // wrapped around; check element-wise only when it could have.
+        let base = prev.map_or(0, |p| u64::from(p) + 1);
+        if base + ((n as u64) << doc_bits) > u64::from(u32::MAX) + 1 {
+            let docs = &self.docs[..n];
+            if u64::from(docs[0]) < base || docs.windows(2).any(|w| w[0] >= w[1]) {
+                return Err(corrupt("block doc ids"));
+            }
+        }
+        let last = self.docs[n - 1];
+        if last >= self.num_docs {
+            return Err(corrupt("block doc ids"));
+        }
+        if multi && last != self.last_doc_of(j) {
+            return Err(corrupt("block doc ids disagree with the skip table"));
+        }
+        self.block = j;
+        self.block_len = n;
+        self.block_last = last;
+        self.cur = 0;
+        self.doc = self.docs[0];
+        self.tf_at = start + 2 + doc_len;
+        self.tf_bits = tf_bits;
+        self.freqs_ready = false;
+        self.skip_idx = self.skip_idx.max(j);
+        Ok(())
+    }
+
+    fn decode_freqs(&mut self) {
+        self.freqs_ready = true;
+        let n = self.block_len;
+        if n == 0 {
+            return;
+        }
+        let len = block_bytes(n, self.tf_bits);
+        let Some(packed) = self.blocks.get(self.tf_at..self.tf_at + len) else {
+            // Unreachable: `load_block` checked the length.
+            self.freqs[..n].fill(1);
+            return;
+        };
+        if n == BLOCK_LEN {
+            self.packer.decompress(packed, &mut self.freqs, self.tf_bits);
+        } else {
+            unpack(packed, self.tf_bits, &mut self.freqs[..n]);
+        }
+        for f in &mut self.freqs[..n] {
+            *f = f.saturating_add(1);
+        }
+    }
+
+    /// Decodes the positions unit of the current block.
+    fn decode_positions(&mut self) -> Result<(), TextIndexError> {
+        let what = "positions";
+        if self.inline {
+            return Ok(());
+        }
+        if !self.freqs_ready {
+            self.decode_freqs();
+        }
+        let n = self.block_len;
+        let unit = if self.num_blocks > 1 {
+            let start = if self.block == 0 {
+                0
+            } else {
+                self.skip_u32(self.block - 1, SKIP_POS_END)?
+            };
+            let end = self.skip_u32(self.block, SKIP_POS_END)?;
+            let at = |off: usize| self.pos_base.checked_add(off);
+            let range = at(start).zip(at(end)).ok_or_else(|| corrupt(what))?;
+            self.positions.get(range.0..range.1).ok_or_else(|| corrupt(what))?
+        } else {
+            self.positions.get(self.pos_base..).ok_or_else(|| corrupt(what))?
+        };
+        let mut total = 0u64;
+        for i in 0..n {
+            total += u64::from(self.freqs[i]);
+            self.pos_starts[i + 1] = u32::try_from(total).map_err(|_| corrupt(what))?;
+        }
+        // Every chunk of up to 128 values takes at least its width byte, so a
+        // total the bytes cannot hold is corruption, caught before allocating.
+        if total > self.total_term_freq || total > (unit.len() as u64).saturating_mul(128) {
+            return Err(corrupt(what));
+        }
+        let total = total as usize;
+        self.pos_values.clear();
+        self.pos_values
+            .try_reserve(total)
+            .map_err(|_| corrupt(what))?;
+        let mut r = ByteReader::new(unit);
+        let mut chunk = [0u32; BLOCK_LEN];
+        while self.pos_values.len() < total {
+            let c = (total - self.pos_values.len()).min(BLOCK_LEN);
+            let bits = r.u8(what)?;
+            if bits > 32 {
+                return Err(corrupt(what));
+            }
+            let packed = r.take(block_bytes(c, bits), what)?;
+            if c == BLOCK_LEN {
+                self.packer.decompress(packed, &mut chunk, bits);
+            } else {
+                unpack(packed, bits, &mut chunk[..c]);
+            }
+            self.pos_values.extend_from_slice(&chunk[..c]);
+        }
+        if self.num_blocks > 1 && r.position() != unit.len() {
+            return Err(corrupt(what));
+        }
+        self.pos_block = self.block;
+        Ok(())
+    }
+}

@@ -1,0 +1,588 @@
+//! Query evaluation over one segment's text index: compiled queries
+//! ([`Matcher`]), exact top-k with dynamic pruning ([`top_k`]) and counting
+//! ([`count`]).
+//!
+//! Weights come from table-wide statistics ([`crate::text::bm25`]), so scores
+//! do not depend on how rows are split into segments.
+//!
+//! Scores, precisely (all `f32`, sums from `0.0` in clause order):
+//! - `Term`: BM25 of the term frequency and document length;
+//! - `Phrase`: BM25 of the phrase frequency ([`phrase_freq`]) with the
+//!   weight given (normally built from the summed idf of its terms);
+//! - `Or`: the sum of the matching clauses;
+//! - `And`: the sum of all clauses;
+//! - `Bool`: with `must` clauses, (sum of `must`) + (sum of matching
+//!   `should`); without, the sum of matching `should` clauses (at least one
+//!   must match); `must_not` clauses only exclude; only `must_not` matches
+//!   nothing;
+//! - `AndNot`: the score of `include`;
+//! - `ConstScore`: the constant, for every match of the inner query.
+//!
+//! Ranking is by score descending, then doc id ascending. Pruning (block-max
+//! WAND for disjunctions, block-max skipping for conjunctions, phrases and
+//! single terms) only skips documents that cannot enter the top k, with
+//! upper bounds that allow for `f32` rounding, so [`top_k`] returns exactly
+//! what scoring every match would.
+
+mod boolean;
+mod phrase;
+mod scorer;
+mod union;
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+use fst::Automaton;
+use roaring::RoaringBitmap;
+
+use self::boolean::{Conjunction, Exclusion, ReqOpt};
+use self::phrase::PhraseScorer;
+use self::scorer::{ConstScorer, Scorer, TermScorer};
+use self::union::Union;
+use crate::text::bm25::TermWeight;
+use crate::text::index::{TermInfo, TextIndexError, TextIndexReader, TERMINATED};
+
+pub use self::phrase::phrase_freq;
+pub use self::union::DBG;
+
+/// Default cap on the number of terms a prefix or fuzzy query expands to.
+pub const MAX_EXPANSIONS: usize = 128;
+
+/// A document and its score.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScoredDoc {
+    /// Doc id within the segment (row index).
+    pub doc: u32,
+    /// Score; never NaN, never negative.
+    pub score: f32,
+}
+
+/// The result of [`top_k`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TopDocs {
+    /// Best first: score descending, then doc id ascending.
+    pub hits: Vec<ScoredDoc>,
+    /// Documents fully scored (a measure of how much pruning skipped).
+    pub docs_scored: u64,
+}
+
+/// A query compiled against one segment: terms resolved to postings, with
+/// weights from table-wide statistics. See the module documentation for how
+/// each variant matches and scores.
+#[derive(Clone)]
+pub enum Matcher<'a> {
+    /// Matches nothing (for example a term the segment does not contain).
+    Empty,
+    /// One term.
+    Term(TermMatcher<'a>),
+    /// A phrase, exact or sloppy.
+    Phrase(PhraseMatcher<'a>),
+    /// Disjunction; scores add up.
+    Or(Vec<Matcher<'a>>),
+    /// Conjunction; scores add up.
+    And(Vec<Matcher<'a>>),
+    /// `include` without the documents `exclude` matches.
+    AndNot {
+        include: Box<Matcher<'a>>,
+        exclude: Box<Matcher<'a>>,
+    },
+    /// Lucene boolean semantics.
+    Bool {
+        must: Vec<Matcher<'a>>,
+        should: Vec<Matcher<'a>>,
+        must_not: Vec<Matcher<'a>>,
+    },
+    /// Every match of `inner` scores `score` (negative or NaN count as 0).
+    ConstScore { inner: Box<Matcher<'a>>, score: f32 },
+}
+
+/// A term resolved in one segment, with its weight. Built by [`Matcher::term`].
+#[derive(Clone)]
+pub struct TermMatcher<'a> {
+    reader: &'a TextIndexReader,
+    info: TermInfo,
+    weight: TermWeight,
+}
+
+/// A phrase resolved in one segment. Built by [`Matcher::phrase`].
+#[derive(Clone)]
+pub struct PhraseMatcher<'a> {
+    reader: &'a TextIndexReader,
+    /// `(term, offset in the phrase, group)`; equal groups are the same term.
+    terms: Vec<(TermInfo, u32, u32)>,
+    slop: u32,
+    weight: TermWeight,
+}
+
+impl<'a> Matcher<'a> {
+    /// A term query; [`Matcher::Empty`] when the segment lacks the term.
+    pub fn term(
+        reader: &'a TextIndexReader,
+        term: &str,
+        weight: TermWeight,
+    ) -> Result<Self, TextIndexError> {
+        Ok(match reader.term(term)? {
+            Some(info) => Matcher::term_info(reader, info, weight),
+            None => Matcher::Empty,
+        })
+    }
+
+    /// A term query from a [`TermInfo`] of `reader` (e.g. from
+    /// [`TextIndexReader::terms_matching`]).
+    pub fn term_info(reader: &'a TextIndexReader, info: TermInfo, weight: TermWeight) -> Self {
+        Matcher::Term(TermMatcher {
+            reader,
+            info,
+            weight,
+        })
+    }
+
+    /// A phrase of `(term, position in the query)` pairs (positions as the
+    /// analyzer gave them; gaps are kept, only differences matter). `slop` 0
+    /// is an exact phrase. `weight` is normally
+    /// `TermWeight::from_idf(params, corpus, sum of the terms' idf, boost)`.
+    /// [`Matcher::Empty`] when a term is missing from the segment; a
+    /// one-term phrase is a term query with this weight.
+    pub fn phrase(
+        reader: &'a TextIndexReader,
+        terms: &[(&str, u32)],
+        slop: u32,
+        weight: TermWeight,
+    ) -> Result<Self, TextIndexError> {
+        if terms.is_empty() {
+            return Err(TextIndexError::InvalidQuery("empty phrase"));
+        }
+        if !reader.has_positions() {
+            return Err(TextIndexError::PositionsNotIndexed);
+        }
+        let base = terms.iter().map(|t| t.1).min().unwrap_or(0);
+        let mut resolved = Vec::with_capacity(terms.len());
+        for (i, &(term, position)) in terms.iter().enumerate() {
+            let Some(info) = reader.term(term)? else {
+                return Ok(Matcher::Empty);
+            };
+            let group = terms[..i]
+                .iter()
+                .position(|t| t.0 == term)
+                .unwrap_or(i) as u32;
+            resolved.push((info, position - base, group));
+        }
+        if resolved.len() == 1 {
+            return Ok(Matcher::term_info(reader, resolved[0].0, weight));
+        }
+        Ok(Matcher::Phrase(PhraseMatcher {
+            reader,
+            terms: resolved,
+            slop,
+            weight,
+        }))
+    }
+}
+
+/// The `k` best documents (score descending, then doc id ascending), among
+/// those in `filter` when given. Exact: the same documents and scores as
+/// scoring every match.
+pub fn top_k(
+    matcher: Matcher<'_>,
+    k: usize,
+    filter: Option<&RoaringBitmap>,
+) -> Result<TopDocs, TextIndexError> {
+    top_k_above(matcher, k, filter, f32::NEG_INFINITY)
+}
+
+/// Like [`top_k`], keeping only documents scoring strictly above `floor`
+/// (for example the k-th score already found in other segments, which lets
+/// pruning start early).
+pub fn top_k_above(
+    matcher: Matcher<'_>,
+    k: usize,
+    filter: Option<&RoaringBitmap>,
+    floor: f32,
+) -> Result<TopDocs, TextIndexError> {
+    if k == 0 {
+        return Ok(TopDocs::default());
+    }
+    match compile_root(matcher)? {
+        Root::Empty => Ok(TopDocs::default()),
+        Root::Term(s) => collect_top(s, k, filter, floor),
+        Root::TermOr(s) => collect_top(s, k, filter, floor),
+        Root::TermAnd(s) => collect_top(s, k, filter, floor),
+        Root::Any(s) => collect_top(s, k, filter, floor),
+    }
+}
+
+/// The exact number of matching documents (within `filter` when given).
+pub fn count(matcher: Matcher<'_>, filter: Option<&RoaringBitmap>) -> Result<u64, TextIndexError> {
+    if let (Matcher::Term(t), None) = (&matcher, filter) {
+        return Ok(u64::from(t.info.doc_freq()));
+    }
+    let mut n = 0u64;
+    for_each_doc(matcher, filter, |_| n += 1)?;
+    Ok(n)
+}
+
+/// The set of matching documents (within `filter` when given).
+pub fn matching_docs(
+    matcher: Matcher<'_>,
+    filter: Option<&RoaringBitmap>,
+) -> Result<RoaringBitmap, TextIndexError> {
+    let mut docs = Vec::new();
+    for_each_doc(matcher, filter, |d| docs.push(d))?;
+    RoaringBitmap::from_sorted_iter(docs).map_err(|_| TextIndexError::Corrupt {
+        what: "doc ids out of order",
+    })
+}
+
+/// Terms of `reader` accepted by `aut`, at most `max` of them: the highest
+/// document frequencies first (ties by term), returned in term order.
+///
+/// The cap applies per segment; for identical expansions in every segment
+/// of a table, gather candidates from all segments, sum their frequencies
+/// and pick with [`select_expansions`].
+pub fn expand_terms<A: Automaton>(
+    reader: &TextIndexReader,
+    aut: A,
+    max: usize,
+) -> Result<Vec<(String, TermInfo)>, TextIndexError> {
+    let all: Vec<(String, TermInfo)> = reader.terms_matching(aut).collect::<Result<_, _>>()?;
+    let keep = select_expansions(
+        all.iter()
+            .map(|(t, info)| (t.clone(), u64::from(info.doc_freq()))),
+        max,
+    );
+    let mut keep = keep.into_iter().map(|(t, _)| t).peekable();
+    Ok(all
+        .into_iter()
+        .filter(|(t, _)| {
+            if keep.peek() == Some(t) {
+                keep.next();
+                true
+            } else {
+                false
+            }
+        })
+        .collect())
+}
+
+/// Picks at most `max` `(term, doc_freq)` pairs, highest frequency first
+/// (ties by term), and returns them sorted by term.
+pub fn select_expansions(
+    terms: impl IntoIterator<Item = (String, u64)>,
+    max: usize,
+) -> Vec<(String, u64)> {
+    let mut terms: Vec<(String, u64)> = terms.into_iter().collect();
+    terms.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    terms.truncate(max);
+    terms.sort_by(|a, b| a.0.cmp(&b.0));
+    terms
+}
+
+/// The compiled root, with static dispatch for the common shapes.
+enum Root<'a> {
+    Empty,
+    Term(TermScorer<'a>),
+    TermOr(Union<TermScorer<'a>>),
+    TermAnd(Conjunction<TermScorer<'a>>),
+    Any(Box<dyn Scorer + 'a>),
+}
+
+fn compile_root(matcher: Matcher<'_>) -> Result<Root<'_>, TextIndexError> {
+    let matcher = simplify(matcher);
+    let terms_only = |ms: &[Matcher<'_>]| ms.iter().all(|m| matches!(m, Matcher::Term(_)));
+    Ok(match matcher {
+        Matcher::Empty => Root::Empty,
+        Matcher::Term(t) => Root::Term(term_scorer(&t)?),
+        Matcher::Or(ms) if terms_only(&ms) => Root::TermOr(Union::new(term_scorers(&ms)?)),
+        Matcher::And(ms) if terms_only(&ms) => Root::TermAnd(Conjunction::new(term_scorers(&ms)?)),
+        other => match compile(other)? {
+            Some(s) => Root::Any(s),
+            None => Root::Empty,
+        },
+    })
+}
+
+fn term_scorer<'a>(t: &TermMatcher<'a>) -> Result<TermScorer<'a>, TextIndexError> {
+    TermScorer::new(t.reader, &t.info, t.weight)
+}
+
+fn term_scorers<'a>(ms: &[Matcher<'a>]) -> Result<Vec<TermScorer<'a>>, TextIndexError> {
+    ms.iter()
+        .map(|m| match m {
+            Matcher::Term(t) => term_scorer(t),
+            _ => Err(TextIndexError::InvalidQuery("expected a term")),
+        })
+        .collect()
+}
+
+/// Removes `Empty` where it cannot match and unwraps single-clause nodes
+/// (neither changes a score: adding to `0.0` is exact).
+fn simplify<'a>(m: Matcher<'a>) -> Matcher<'a> {
+    match m {
+        Matcher::Or(ms) => {
+            let mut ms: Vec<_> = ms
+                .into_iter()
+                .map(simplify)
+                .filter(|m| !matches!(m, Matcher::Empty))
+                .collect();
+            match ms.len() {
+                0 => Matcher::Empty,
+                1 => ms.pop().unwrap_or(Matcher::Empty),
+                _ => Matcher::Or(ms),
+            }
+        }
+        Matcher::And(ms) => {
+            let mut ms: Vec<_> = ms.into_iter().map(simplify).collect();
+            if ms.is_empty() || ms.iter().any(|m| matches!(m, Matcher::Empty)) {
+                Matcher::Empty
+            } else if ms.len() == 1 {
+                ms.pop().unwrap_or(Matcher::Empty)
+            } else {
+                Matcher::And(ms)
+            }
+        }
+        Matcher::AndNot { include, exclude } => match (simplify(*include), simplify(*exclude)) {
+            (Matcher::Empty, _) => Matcher::Empty,
+            (include, Matcher::Empty) => include,
+            (include, exclude) => Matcher::AndNot {
+                include: Box::new(include),
+                exclude: Box::new(exclude),
+            },
+        },
+        Matcher::Bool {
+            must,
+            should,
+            must_not,
+        } => {
+            let must: Vec<_> = must.into_iter().map(simplify).collect();
+            if must.iter().any(|m| matches!(m, Matcher::Empty)) {
+                return Matcher::Empty;
+            }
+            let keep = |ms: Vec<Matcher<'a>>| -> Vec<Matcher<'a>> {
+                ms.into_iter()
+                    .map(simplify)
+                    .filter(|m| !matches!(m, Matcher::Empty))
+                    .collect()
+            };
+            let should = keep(should);
+            let must_not = keep(must_not);
+            if must.is_empty() && should.is_empty() {
+                return Matcher::Empty;
+            }
+            Matcher::Bool {
+                must,
+                should,
+                must_not,
+            }
+        }
+        Matcher::ConstScore { inner, score } => match simplify(*inner) {
+            Matcher::Empty => Matcher::Empty,
+            inner => Matcher::ConstScore {
+                inner: Box::new(inner),
+                score,
+            },
+        },
+        other => other,
+    }
+}
+
+type DynScorer<'a> = Box<dyn Scorer + 'a>;
+
+/// Builds the scorer tree; `None` when nothing can match.
+fn compile(m: Matcher<'_>) -> Result<Option<DynScorer<'_>>, TextIndexError> {
+    Ok(Some(match simplify(m) {
+        Matcher::Empty => return Ok(None),
+        Matcher::Term(t) => Box::new(term_scorer(&t)?),
+        Matcher::Phrase(p) => {
+            let mut terms = Vec::with_capacity(p.terms.len());
+            for (info, offset, group) in &p.terms {
+                terms.push((p.reader.postings(info)?, *offset, *group));
+            }
+            Box::new(PhraseScorer::new(
+                terms,
+                p.reader.doc_lens(),
+                p.weight,
+                p.slop,
+            ))
+        }
+        Matcher::Or(ms) => match union_of(ms)? {
+            Some(s) => s,
+            None => return Ok(None),
+        },
+        Matcher::And(ms) => {
+            let n = ms.len();
+            let scorers = compile_all(ms)?;
+            if scorers.len() < n {
+                return Ok(None);
+            }
+            Box::new(Conjunction::new(scorers))
+        }
+        Matcher::AndNot { include, exclude } => {
+            let include = compile(*include)?;
+            let exclude = compile(*exclude)?;
+            match (include, exclude) {
+                (None, _) => return Ok(None),
+                (Some(i), None) => i,
+                (Some(i), Some(e)) => Box::new(Exclusion::new(i, e)),
+            }
+        }
+        Matcher::Bool {
+            must,
+            should,
+            must_not,
+        } => {
+            let opt = union_of(should)?;
+            let req = match must.len() {
+                0 => None,
+                1 => compile(must.into_iter().next().expect("one clause"))?,
+                n => {
+                    let scorers = compile_all(must)?;
+                    if scorers.len() < n {
+                        return Ok(None);
+                    }
+                    Some(Box::new(Conjunction::new(scorers)) as DynScorer<'_>)
+                }
+            };
+            let positive = match (req, opt) {
+                (None, None) => return Ok(None),
+                (Some(r), None) => r,
+                (None, Some(o)) => o,
+                (Some(r), Some(o)) => Box::new(ReqOpt::new(r, o)),
+            };
+            match union_of(must_not)? {
+                Some(e) => Box::new(Exclusion::new(positive, e)),
+                None => positive,
+            }
+        }
+        Matcher::ConstScore { inner, score } => match compile(*inner)? {
+            Some(s) => Box::new(ConstScorer::new(s, score)),
+            None => return Ok(None),
+        },
+    }))
+}
+
+fn compile_all(ms: Vec<Matcher<'_>>) -> Result<Vec<DynScorer<'_>>, TextIndexError> {
+    let mut out = Vec::with_capacity(ms.len());
+    for m in ms {
+        if let Some(s) = compile(m)? {
+            out.push(s);
+        }
+    }
+    Ok(out)
+}
+
+fn union_of(ms: Vec<Matcher<'_>>) -> Result<Option<DynScorer<'_>>, TextIndexError> {
+    let mut scorers = compile_all(ms)?;
+    Ok(match scorers.len() {
+        0 => None,
+        1 => scorers.pop(),
+        _ => Some(Box::new(Union::new(scorers))),
+    })
+}
+
+/// Heap entry ordered so that the heap's top is the worst hit.
+struct Worst(ScoredDoc);
+
+impl PartialEq for Worst {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Worst {}
+impl PartialOrd for Worst {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Worst {
+    fn cmp(&self, other: &Self) -> Ordering {
+        other
+            .0
+            .score
+            .total_cmp(&self.0.score)
+            .then(self.0.doc.cmp(&other.0.doc))
+    }
+}
+
+/// Moves `s` to the first document at or after its current one that is in
+/// `filter`; `TERMINATED` when none is left.
+#[inline]
+fn next_allowed<S: Scorer>(s: &mut S, filter: Option<&RoaringBitmap>) -> u32 {
+    let mut doc = s.doc();
+    if let Some(f) = filter {
+        while doc != TERMINATED && !f.contains(doc) {
+            doc = match f.range(doc..).next() {
+                Some(next) => s.seek(next),
+                None => return TERMINATED,
+            };
+        }
+    }
+    doc
+}
+
+fn collect_top<S: Scorer>(
+    mut s: S,
+    k: usize,
+    filter: Option<&RoaringBitmap>,
+    floor: f32,
+) -> Result<TopDocs, TextIndexError> {
+    let mut heap: BinaryHeap<Worst> = BinaryHeap::with_capacity(k.min(1 << 16) + 1);
+    let mut threshold = floor;
+    if floor > f32::NEG_INFINITY {
+        s.set_threshold(floor);
+    }
+    let mut docs_scored = 0u64;
+    loop {
+        let doc = next_allowed(&mut s, filter);
+        if doc == TERMINATED {
+            break;
+        }
+        let score = s.score();
+        docs_scored += 1;
+        if score > threshold {
+            if heap.len() == k {
+                heap.pop();
+            }
+            heap.push(Worst(ScoredDoc { doc, score }));
+            if heap.len() == k {
+                threshold = heap.peek().map_or(threshold, |w| w.0.score);
+                s.set_threshold(threshold);
+            }
+        }
+        s.advance();
+    }
+    if let Some(e) = s.take_error() {
+        return Err(e);
+    }
+    let mut hits: Vec<ScoredDoc> = heap.into_iter().map(|w| w.0).collect();
+    hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
+    Ok(TopDocs { hits, docs_scored })
+}
+
+fn for_each_doc(
+    matcher: Matcher<'_>,
+    filter: Option<&RoaringBitmap>,
+    mut f: impl FnMut(u32),
+) -> Result<(), TextIndexError> {
+    fn run<S: Scorer>(
+        mut s: S,
+        filter: Option<&RoaringBitmap>,
+        f: &mut impl FnMut(u32),
+    ) -> Result<(), TextIndexError> {
+        loop {
+            let doc = next_allowed(&mut s, filter);
+            if doc == TERMINATED {
+                break;
+            }
+            f(doc);
+            s.advance();
+        }
+        s.take_error().map_or(Ok(()), Err)
+    }
+    match compile_root(matcher)? {
+        Root::Empty => Ok(()),
+        Root::Term(s) => run(s, filter, &mut f),
+        Root::TermOr(s) => run(s, filter, &mut f),
+        Root::TermAnd(s) => run(s, filter, &mut f),
+        Root::Any(s) => run(s, filter, &mut f),
+    }
+}

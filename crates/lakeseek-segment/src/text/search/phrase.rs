@@ -1,0 +1,403 @@
+//! Phrase queries: a conjunction of the phrase's terms, then a check of
+//! their positions in each common document giving the phrase frequency.
+//!
+//! Slop 0 (exact): the frequency is the number of start positions `p` such
+//! that every term `i` occurs at `p + offset_i`.
+//!
+//! Slop `N > 0` (sloppy), after Lucene's `SloppyPhraseMatcher`: each term's
+//! occurrence at `pos` is taken at `pos - offset`; a match is a window of one
+//! occurrence per term whose span (largest minus smallest shifted position)
+//! is at most `N`, found by repeatedly advancing the term that is furthest
+//! behind. Each match adds `1 / (1 + span)` to the frequency. When a term
+//! appears more than once in the phrase, two of its query positions never
+//! take the same document position (the later one advances).
+//!
+//! The score is BM25 of the phrase frequency, with the weight the caller
+//! built from the summed idf of the phrase's terms.
+
+use super::scorer::Scorer;
+use crate::text::bm25::TermWeight;
+use crate::text::index::{DocLens, PostingsCursor, TextIndexError, TERMINATED};
+
+/// The frequency of a phrase in one document; see the module documentation.
+///
+/// `positions[i]` are the ascending positions of the phrase's `i`-th term,
+/// `offsets[i]` its position within the phrase and `groups[i]` identifies the
+/// term (equal groups: the same term repeated in the phrase).
+pub fn phrase_freq(positions: &[&[u32]], offsets: &[u32], groups: &[u32], slop: u32) -> f32 {
+    let mut scratch = PhraseScratch::default();
+    scratch.freq(positions, offsets, groups, slop)
+}
+
+/// Reusable buffers for [`phrase_freq`].
+#[derive(Default)]
+pub(crate) struct PhraseScratch {
+    idx: Vec<usize>,
+    pos: Vec<i64>,
+}
+
+impl PhraseScratch {
+    pub(crate) fn freq<T: AsRef<[u32]>>(
+        &mut self,
+        positions: &[T],
+        offsets: &[u32],
+        groups: &[u32],
+        slop: u32,
+    ) -> f32 {
+        let n = positions.len().min(offsets.len()).min(groups.len());
+        if n == 0 || positions[..n].iter().any(|p| p.as_ref().is_empty()) {
+            return 0.0;
+        }
+        if slop == 0 {
+            self.exact(&positions[..n], &offsets[..n])
+        } else {
+            self.sloppy(&positions[..n], &offsets[..n], &groups[..n], i64::from(slop))
+        }
+    }
+
+    fn exact<T: AsRef<[u32]>>(&mut self, positions: &[T], offsets: &[u32]) -> f32 {
+        let n = positions.len();
+        self.idx.clear();
+        self.idx.resize(n, 0);
+        let mut count = 0u32;
+        let mut last_start = i64::MIN;
+        for &p in positions[0].as_ref() {
+            let start = i64::from(p) - i64::from(offsets[0]);
+            if start == last_start {
+                continue;
+            }
+            last_start = start;
+            let mut all = true;
+            for i in 1..n {
+                let want = start + i64::from(offsets[i]);
+                let list = positions[i].as_ref();
+                let k = &mut self.idx[i];
+                while *k < list.len() && i64::from(list[*k]) < want {
+                    *k += 1;
+                }
+                if *k >= list.len() {
+                    return count as f32;
+                }
+                if i64::from(list[*k]) != want {
+                    all = false;
+                    break;
+                }
+            }
+            if all {
+                count += 1;
+            }
+        }
+        count as f32
+    }
+
+    fn sloppy<T: AsRef<[u32]>>(
+        &mut self,
+        positions: &[T],
+        offsets: &[u32],
+        groups: &[u32],
+        slop: i64,
+    ) -> f32 {
+        let n = positions.len();
+        self.idx.clear();
+        self.idx.resize(n, 0);
+        self.pos.clear();
+        self.pos
+            .extend((0..n).map(|i| i64::from(positions[i].as_ref()[0]) - i64::from(offsets[i])));
+        let repeats = (0..n).any(|i| (0..i).any(|j| groups[j] == groups[i]));
+        if repeats && !self.settle(positions, offsets, groups) {
+            return 0.0;
+        }
+        let mut end = self.pos.iter().copied().max().unwrap_or(0);
+        let mut cur = self.lowest(offsets);
+        let mut next = self.lowest_pos_except(cur);
+        let mut span = end - self.pos[cur];
+        let mut freq = 0.0f32;
+        loop {
+            // Advance the term furthest behind.
+            self.idx[cur] += 1;
+            let Some(&p) = positions[cur].as_ref().get(self.idx[cur]) else {
+                break;
+            };
+            self.pos[cur] = i64::from(p) - i64::from(offsets[cur]);
+            if repeats {
+                if !self.settle(positions, offsets, groups) {
+                    break;
+                }
+                end = end.max(self.pos.iter().copied().max().unwrap_or(0));
+                next = self.lowest_pos_except(cur);
+            } else {
+                end = end.max(self.pos[cur]);
+            }
+            if self.pos[cur] > next {
+                if span <= slop {
+                    freq += 1.0 / ((span + 1) as f32);
+                }
+                cur = self.lowest(offsets);
+                next = self.lowest_pos_except(cur);
+                span = end - self.pos[cur];
+            } else {
+                span = span.min(end - self.pos[cur]);
+            }
+        }
+        if span <= slop {
+            freq += 1.0 / ((span + 1) as f32);
+        }
+        freq
+    }
+
+    /// While two query positions of the same term sit on the same document
+    /// position, advances the lesser of the two (smaller shifted position,
+    /// then smaller offset); false when one runs out.
+    fn settle<T: AsRef<[u32]>>(
+        &mut self,
+        positions: &[T],
+        offsets: &[u32],
+        groups: &[u32],
+    ) -> bool {
+        let n = self.pos.len();
+        loop {
+            let at = |i: usize| self.pos[i] + i64::from(offsets[i]);
+            let collision = (0..n).find_map(|i| {
+                (i + 1..n)
+                    .find(|&j| groups[i] == groups[j] && at(i) == at(j))
+                    .map(|j| (i, j))
+            });
+            let Some((i, j)) = collision else {
+                return true;
+            };
+            let l = if (self.pos[i], offsets[i]) <= (self.pos[j], offsets[j]) {
+                i
+            } else {
+                j
+            };
+            self.idx[l] += 1;
+            match positions[l].as_ref().get(self.idx[l]) {
+                Some(&p) => self.pos[l] = i64::from(p) - i64::from(offsets[l]),
+                None => return false,
+            }
+        }
+    }
+
+    /// The term with the smallest shifted position (ties: smaller offset,
+    /// then earlier in the phrase).
+    fn lowest(&self, offsets: &[u32]) -> usize {
+        let mut best = usize::MAX;
+        for i in 0..self.pos.len() {
+            if best == usize::MAX || (self.pos[i], offsets[i]) < (self.pos[best], offsets[best]) {
+                best = i;
+            }
+        }
+        best
+    }
+
+    fn lowest_pos_except(&self, except: usize) -> i64 {
+        (0..self.pos.len())
+            .filter(|&i| i != except)
+            .map(|i| self.pos[i])
+            .min()
+            .unwrap_or(i64::MAX)
+    }
+}
+
+/// Upper bound of a phrase's score given each term's `(max_tf, min_len)`: an
+/// exact phrase occurs at most `min(tf)` times; a sloppy one counts at most
+/// one match per position of any of its terms.
+fn bound(weight: &TermWeight, slop: u32, maxes: &[(u32, u32)]) -> f32 {
+    let min_len = maxes.iter().map(|m| m.1).max().unwrap_or(0);
+    let freq = if slop == 0 {
+        maxes.iter().map(|m| m.0).min().unwrap_or(0) as f32
+    } else {
+        let sum: u64 = maxes.iter().map(|m| u64::from(m.0)).sum();
+        (sum as f32).next_up()
+    };
+    weight.score_freq(freq, min_len)
+}
+
+/// Scores a phrase: conjunction of its terms' postings plus a positions check.
+pub(crate) struct PhraseScorer<'a> {
+    /// In phrase order.
+    cursors: Vec<PostingsCursor<'a>>,
+    offsets: Vec<u32>,
+    groups: Vec<u32>,
+    /// Cursor indices by ascending doc freq; the first leads.
+    order: Vec<usize>,
+    lens: DocLens<'a>,
+    weight: TermWeight,
+    slop: u32,
+    doc: u32,
+    freq: f32,
+    max_score: f32,
+    threshold: f32,
+    pruning: bool,
+    checked_until: u32,
+    buffers: Vec<Vec<u32>>,
+    block_maxes: Vec<(u32, u32)>,
+    scratch: PhraseScratch,
+    error: Option<TextIndexError>,
+}
+
+impl<'a> PhraseScorer<'a> {
+    /// `terms` are `(cursor, offset, group)` in phrase order, at least two.
+    pub(crate) fn new(
+        terms: Vec<(PostingsCursor<'a>, u32, u32)>,
+        lens: DocLens<'a>,
+        weight: TermWeight,
+        slop: u32,
+    ) -> Self {
+        let n = terms.len();
+        let mut cursors = Vec::with_capacity(n);
+        let mut offsets = Vec::with_capacity(n);
+        let mut groups = Vec::with_capacity(n);
+        for (c, o, g) in terms {
+            cursors.push(c);
+            offsets.push(o);
+            groups.push(g);
+        }
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by_key(|&i| (cursors[i].doc_freq(), i));
+        let maxes: Vec<(u32, u32)> = cursors.iter().map(|c| c.term_max()).collect();
+        let max_score = bound(&weight, slop, &maxes);
+        let mut scorer = PhraseScorer {
+            cursors,
+            offsets,
+            groups,
+            order,
+            lens,
+            weight,
+            slop,
+            doc: TERMINATED,
+            freq: 0.0,
+            max_score,
+            threshold: f32::NEG_INFINITY,
+            pruning: false,
+            checked_until: 0,
+            buffers: vec![Vec::new(); n],
+            block_maxes: maxes,
+            scratch: PhraseScratch::default(),
+            error: None,
+        };
+        let first = scorer.cursors[scorer.order[0]].doc();
+        scorer.align(first);
+        scorer
+    }
+
+    fn lead(&mut self) -> &mut PostingsCursor<'a> {
+        &mut self.cursors[self.order[0]]
+    }
+
+    fn terminate(&mut self) -> u32 {
+        self.lead().seek(TERMINATED);
+        self.doc = TERMINATED;
+        TERMINATED
+    }
+
+    fn align(&mut self, mut t: u32) -> u32 {
+        'candidates: loop {
+            if t == TERMINATED {
+                return self.terminate();
+            }
+            if self.pruning && t > self.checked_until {
+                let end = self.shallow_seek(t);
+                if self.block_max_score() <= self.threshold {
+                    if end == TERMINATED {
+                        return self.terminate();
+                    }
+                    t = self.lead().seek(end + 1);
+                    continue;
+                }
+                self.checked_until = end;
+            }
+            for k in 1..self.order.len() {
+                let i = self.order[k];
+                let d = self.cursors[i].seek(t);
+                if d > t {
+                    t = self.lead().seek(d);
+                    continue 'candidates;
+                }
+            }
+            match self.positions_freq() {
+                Ok(f) if f > 0.0 => {
+                    self.doc = t;
+                    self.freq = f;
+                    return t;
+                }
+                Ok(_) => t = self.lead().advance(),
+                Err(e) => {
+                    self.error.get_or_insert(e);
+                    return self.terminate();
+                }
+            }
+        }
+    }
+
+    fn positions_freq(&mut self) -> Result<f32, TextIndexError> {
+        for (c, buf) in self.cursors.iter_mut().zip(&mut self.buffers) {
+            c.positions(buf)?;
+        }
+        Ok(self
+            .scratch
+            .freq(&self.buffers, &self.offsets, &self.groups, self.slop))
+    }
+}
+
+impl Scorer for PhraseScorer<'_> {
+    #[inline]
+    fn doc(&self) -> u32 {
+        self.doc
+    }
+
+    fn advance(&mut self) -> u32 {
+        if self.doc == TERMINATED {
+            return TERMINATED;
+        }
+        let t = self.lead().advance();
+        self.align(t)
+    }
+
+    fn seek(&mut self, target: u32) -> u32 {
+        if target <= self.doc {
+            return self.doc;
+        }
+        let t = self.lead().seek(target);
+        self.align(t)
+    }
+
+    fn score(&mut self) -> f32 {
+        self.weight.score_freq(self.freq, self.lens.get(self.doc))
+    }
+
+    fn max_score(&self) -> f32 {
+        self.max_score
+    }
+
+    fn shallow_seek(&mut self, target: u32) -> u32 {
+        let mut end = TERMINATED;
+        for c in &mut self.cursors {
+            end = end.min(c.shallow_seek(target));
+        }
+        end
+    }
+
+    fn block_max_score(&mut self) -> f32 {
+        for (m, c) in self.block_maxes.iter_mut().zip(&self.cursors) {
+            *m = c.block_max();
+        }
+        bound(&self.weight, self.slop, &self.block_maxes)
+    }
+
+    fn set_threshold(&mut self, threshold: f32) {
+        self.threshold = threshold;
+        self.pruning = threshold > f32::NEG_INFINITY;
+        self.checked_until = self.doc;
+    }
+
+    fn cost(&self) -> u64 {
+        u64::from(self.cursors[self.order[0]].doc_freq())
+    }
+
+    fn take_error(&mut self) -> Option<TextIndexError> {
+        self.error
+            .take()
+            .or_else(|| self.cursors.iter_mut().find_map(|c| c.take_error()))
+    }
+}

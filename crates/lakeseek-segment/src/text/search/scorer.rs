@@ -1,0 +1,309 @@
+//! The [`Scorer`] contract shared by every query node, the rounding-safe
+//! arithmetic on score upper bounds, and the leaf scorers (term, constant).
+
+use crate::text::bm25::TermWeight;
+use crate::text::index::{
+    BlockBound, DocLens, PostingsCursor, TermInfo, TextIndexError, TextIndexReader, TERMINATED,
+};
+
+/// A query node over one segment: a stream of matching documents in
+/// increasing doc-id order, with scores and score upper bounds.
+///
+/// A scorer starts positioned on its first match. `seek(target)` with
+/// `target <= doc()` does not move. Once [`TERMINATED`], it stays so.
+///
+/// Block-max contract: after `shallow_seek(t)` returns `end`,
+/// `block_max_score()` bounds the score of every match in `[t, end]`
+/// (`end` may be [`TERMINATED`]: the bound then holds to the end).
+/// Callers use non-decreasing shallow targets.
+///
+/// Threshold contract: after `set_threshold(t)`, the scorer may skip any
+/// document whose score is `<= t`. Only a driver that discards such
+/// documents (top-k) sets it.
+pub(crate) trait Scorer {
+    fn doc(&self) -> u32;
+    fn advance(&mut self) -> u32;
+    fn seek(&mut self, target: u32) -> u32;
+    fn score(&mut self) -> f32;
+    /// An upper bound of `score()` over all documents.
+    fn max_score(&self) -> f32;
+    fn shallow_seek(&mut self, target: u32) -> u32;
+    fn block_max_score(&mut self) -> f32;
+    fn set_threshold(&mut self, threshold: f32);
+    /// Estimated number of matches, to order conjunctions.
+    fn cost(&self) -> u64;
+    /// The first corruption met by any cursor below this node.
+    fn take_error(&mut self) -> Option<TextIndexError>;
+}
+
+impl<S: Scorer + ?Sized> Scorer for Box<S> {
+    #[inline]
+    fn doc(&self) -> u32 {
+        (**self).doc()
+    }
+    #[inline]
+    fn advance(&mut self) -> u32 {
+        (**self).advance()
+    }
+    #[inline]
+    fn seek(&mut self, target: u32) -> u32 {
+        (**self).seek(target)
+    }
+    #[inline]
+    fn score(&mut self) -> f32 {
+        (**self).score()
+    }
+    fn max_score(&self) -> f32 {
+        (**self).max_score()
+    }
+    fn shallow_seek(&mut self, target: u32) -> u32 {
+        (**self).shallow_seek(target)
+    }
+    fn block_max_score(&mut self) -> f32 {
+        (**self).block_max_score()
+    }
+    fn set_threshold(&mut self, threshold: f32) {
+        (**self).set_threshold(threshold)
+    }
+    fn cost(&self) -> u64 {
+        (**self).cost()
+    }
+    fn take_error(&mut self) -> Option<TextIndexError> {
+        (**self).take_error()
+    }
+}
+
+// Rounding-safe bounds.
+//
+// A composite node scores a document as the f32 sum of its children's scores
+// in clause order. Its upper bound is the f64 sum of the children's bounds,
+// inflated by `slack(n)`: the f32 sum of `n` non-negative terms exceeds their
+// exact sum by at most a factor `1 + (n - 1) * 2^-24`, and the slack used
+// here is more than twice that, so a bound never falls below a score that
+// rounding pushed up. Pruning therefore stays exact: top-k equals an
+// exhaustive evaluation.
+
+#[inline]
+fn slack(n: usize) -> f64 {
+    1.0 + (n as f64 + 1.0) * f64::from(f32::EPSILON)
+}
+
+/// Whether `n` scores bounded in sum by `bound_sum` may exceed `threshold`.
+#[inline]
+pub(crate) fn may_beat(bound_sum: f64, n: usize, threshold: f32) -> bool {
+    bound_sum * slack(n) > f64::from(threshold)
+}
+
+/// A bound for the f32 sum of `n` scores whose bounds add up to `sum`.
+#[inline]
+pub(crate) fn sum_bound(sum: f64, n: usize) -> f32 {
+    ((sum * slack(n)) as f32).next_up()
+}
+
+/// The threshold for one addend of a two-term sum `a + b` with `b <= other_max`:
+/// if `a <= result` then `a + b <= threshold` even after rounding.
+pub(crate) fn residual_threshold(threshold: f32, other_max: f32) -> f32 {
+    if !threshold.is_finite() {
+        return threshold;
+    }
+    let t = f64::from(threshold);
+    let m = f64::from(other_max);
+    let eps = f64::from(f32::EPSILON);
+    ((t - m - 4.0 * eps * (t.abs() + m)) as f32).next_down()
+}
+
+/// An upper bound of the score of any document `bound` covers: the best
+/// score over its pairs, plus a relative slack of `8 * f32::EPSILON` (the
+/// pairs bound documents in exact arithmetic; each `f32` score is within
+/// five roundings of its exact value).
+#[inline]
+pub(crate) fn bound_score(weight: &TermWeight, bound: &BlockBound) -> f32 {
+    let best = bound
+        .pairs()
+        .iter()
+        .fold(0.0f32, |m, &(tf, len)| m.max(weight.max_score(tf, len)));
+    if best > 0.0 {
+        (best * (1.0 + 8.0 * f32::EPSILON)).next_up()
+    } else {
+        0.0
+    }
+}
+
+/// Scores one term: BM25 of its frequency and the document length.
+///
+/// As a root it prunes by itself: with a threshold, blocks whose block-max
+/// score cannot beat it are passed over without being decoded.
+pub(crate) struct TermScorer<'a> {
+    cursor: PostingsCursor<'a>,
+    lens: DocLens<'a>,
+    weight: TermWeight,
+    max_score: f32,
+    threshold: f32,
+    checked_until: u32,
+    /// The block-max score of the block ending at `cached_end`.
+    cached_end: u32,
+    cached_score: f32,
+}
+
+impl<'a> TermScorer<'a> {
+    pub(crate) fn new(
+        reader: &'a TextIndexReader,
+        info: &TermInfo,
+        weight: TermWeight,
+    ) -> Result<Self, TextIndexError> {
+        Ok(TermScorer {
+            cursor: reader.postings(info)?,
+            lens: reader.doc_lens(),
+            max_score: bound_score(&weight, &info.bound()),
+            weight,
+            threshold: f32::NEG_INFINITY,
+            checked_until: TERMINATED,
+            cached_end: TERMINATED,
+            cached_score: 0.0,
+        })
+    }
+
+    /// The block-max score of the block the cursor's block-max pointer is
+    /// on, which ends at `end` (block last docs identify blocks).
+    #[inline]
+    fn block_score(&mut self, end: u32) -> f32 {
+        if end != self.cached_end {
+            self.cached_end = end;
+            self.cached_score = bound_score(&self.weight, &self.cursor.block_bound());
+        }
+        self.cached_score
+    }
+
+    /// With a threshold: moves on to the first document at or after the
+    /// current one whose block may hold a competitive score.
+    fn prune(&mut self) -> u32 {
+        let mut target = self.cursor.doc();
+        if target <= self.checked_until {
+            return target;
+        }
+        loop {
+            let end = self.cursor.shallow_seek(target);
+            if end == TERMINATED {
+                return self.cursor.seek(TERMINATED);
+            }
+            if self.block_score(end) > self.threshold {
+                self.checked_until = end;
+                return self.cursor.seek(target);
+            }
+            target = end + 1;
+        }
+    }
+}
+
+impl Scorer for TermScorer<'_> {
+    #[inline]
+    fn doc(&self) -> u32 {
+        self.cursor.doc()
+    }
+
+    #[inline]
+    fn advance(&mut self) -> u32 {
+        let d = self.cursor.advance();
+        if d <= self.checked_until {
+            d
+        } else {
+            self.prune()
+        }
+    }
+
+    #[inline]
+    fn seek(&mut self, target: u32) -> u32 {
+        let d = self.cursor.seek(target);
+        if d <= self.checked_until {
+            d
+        } else {
+            self.prune()
+        }
+    }
+
+    #[inline]
+    fn score(&mut self) -> f32 {
+        let tf = self.cursor.freq();
+        self.weight.score(tf, self.lens.get(self.cursor.doc()))
+    }
+
+    fn max_score(&self) -> f32 {
+        self.max_score
+    }
+
+    #[inline]
+    fn shallow_seek(&mut self, target: u32) -> u32 {
+        self.cursor.shallow_seek(target)
+    }
+
+    #[inline]
+    fn block_max_score(&mut self) -> f32 {
+        let end = self.cursor.block_last_doc();
+        if end == TERMINATED {
+            return 0.0;
+        }
+        self.block_score(end)
+    }
+
+    fn set_threshold(&mut self, threshold: f32) {
+        self.threshold = threshold;
+        // Re-check from the next document on, against the new threshold.
+        self.checked_until = self.cursor.doc();
+    }
+
+    fn cost(&self) -> u64 {
+        u64::from(self.cursor.doc_freq())
+    }
+
+    fn take_error(&mut self) -> Option<TextIndexError> {
+        self.cursor.take_error()
+    }
+}
+
+/// Gives every match of the inner scorer the same score.
+pub(crate) struct ConstScorer<S> {
+    inner: S,
+    score: f32,
+}
+
+impl<S: Scorer> ConstScorer<S> {
+    pub(crate) fn new(inner: S, score: f32) -> Self {
+        let score = if score > 0.0 { score } else { 0.0 };
+        ConstScorer { inner, score }
+    }
+}
+
+impl<S: Scorer> Scorer for ConstScorer<S> {
+    fn doc(&self) -> u32 {
+        self.inner.doc()
+    }
+    fn advance(&mut self) -> u32 {
+        self.inner.advance()
+    }
+    fn seek(&mut self, target: u32) -> u32 {
+        self.inner.seek(target)
+    }
+    fn score(&mut self) -> f32 {
+        self.score
+    }
+    fn max_score(&self) -> f32 {
+        self.score
+    }
+    fn shallow_seek(&mut self, _target: u32) -> u32 {
+        TERMINATED
+    }
+    fn block_max_score(&mut self) -> f32 {
+        self.score
+    }
+    fn set_threshold(&mut self, threshold: f32) {
+        if self.score <= threshold {
+            self.inner.seek(TERMINATED);
+        }
+    }
+    fn cost(&self) -> u64 {
+        self.inner.cost()
+    }
+    fn take_error(&mut self) -> Option<TextIndexError> {
+        self.inner.take_error()
+    }
+}

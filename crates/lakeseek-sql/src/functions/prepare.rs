@@ -1,0 +1,76 @@
+//! Preparing a statement that calls search table functions.
+//!
+//! DataFusion's planner accepts only positional table-function arguments and
+//! calls table functions synchronously, so before planning we (1) turn named
+//! arguments (`nprobe => 16`) into positional `'nprobe=>16'` strings that the
+//! functions parse back, and (2) collect the tables the calls name, so they
+//! can be opened (async) before the planner asks for them.
+
+use std::ops::ControlFlow;
+
+use datafusion::sql::sqlparser::ast::{
+    Expr, FunctionArg, FunctionArgExpr, TableFactor, Value, VisitMut, VisitorMut,
+};
+
+/// Names of LakeSeek's search table functions.
+pub(crate) const SEARCH_FUNCTIONS: &[&str] = &["fts", "vector_search", "hybrid_search"];
+
+/// Separator between an option's name and value after rewriting.
+pub(crate) const NAMED_ARG: &str = "=>";
+
+struct Rewriter {
+    tables: Vec<String>,
+}
+
+impl VisitorMut for Rewriter {
+    type Break = ();
+
+    fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
+        let TableFactor::Table { name, args: Some(args), .. } = factor else {
+            return ControlFlow::Continue(());
+        };
+        let Some(function) = name.0.last().and_then(|p| p.as_ident()).map(|i| i.value.to_ascii_lowercase()) else {
+            return ControlFlow::Continue(());
+        };
+        if !SEARCH_FUNCTIONS.contains(&function.as_str()) {
+            return ControlFlow::Continue(());
+        }
+        for arg in args.args.iter_mut() {
+            let named = match arg {
+                FunctionArg::Named { name, arg: FunctionArgExpr::Expr(value), .. } => {
+                    Some((name.value.clone(), value.clone()))
+                }
+                FunctionArg::ExprNamed { name, arg: FunctionArgExpr::Expr(value), .. } => {
+                    Some((name.to_string(), value.clone()))
+                }
+                _ => None,
+            };
+            if let Some((key, value)) = named {
+                let text = match &value {
+                    Expr::Value(v) => match &v.value {
+                        Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) => s.clone(),
+                        other => other.to_string(),
+                    },
+                    other => other.to_string(),
+                };
+                *arg = FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::value(Value::SingleQuotedString(
+                    format!("{key}{NAMED_ARG}{text}"),
+                ))));
+            }
+        }
+        if let Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Value(v)))) = args.args.first() {
+            if let Value::SingleQuotedString(table) = &v.value {
+                self.tables.push(table.clone());
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// Rewrites named search-function arguments in place and returns the table
+/// names the search functions refer to.
+pub(crate) fn prepare<S: VisitMut>(statement: &mut S) -> Vec<String> {
+    let mut rewriter = Rewriter { tables: Vec::new() };
+    let _ = statement.visit(&mut rewriter);
+    rewriter.tables
+}
