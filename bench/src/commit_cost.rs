@@ -17,17 +17,29 @@ use crate::{machine, report};
 const WINDOW: u64 = 10;
 
 pub async fn run(commits: u64, out: &Path) -> anyhow::Result<()> {
-    anyhow::ensure!(commits >= 10 + 2 * WINDOW, "need at least {} commits", 10 + 2 * WINDOW);
+    anyhow::ensure!(
+        commits >= 10 + 2 * WINDOW,
+        "need at least {} commits",
+        10 + 2 * WINDOW
+    );
     let dir = tempfile_dir()?;
     let catalog = Catalog::connect(dir.to_str().unwrap(), &Default::default())?;
-    let schema = Schema::new(vec![Field::new("k", DataType::Int64, false), Field::new("s", DataType::Utf8, true)]);
-    let table = catalog.create_table("log", schema.clone(), TableOptions::default()).await?;
+    let schema = Schema::new(vec![
+        Field::new("k", DataType::Int64, false),
+        Field::new("s", DataType::Utf8, true),
+    ]);
+    let table = catalog
+        .create_table("log", schema.clone(), TableOptions::default())
+        .await?;
     let schema = Arc::new(schema);
     let mut times = Vec::with_capacity(commits as usize);
     for i in 0..commits as i64 {
         let batch = RecordBatch::try_new(
             schema.clone(),
-            vec![Arc::new(Int64Array::from(vec![i])), Arc::new(StringArray::from(vec![format!("row {i}")]))],
+            vec![
+                Arc::new(Int64Array::from(vec![i])),
+                Arc::new(StringArray::from(vec![format!("row {i}")])),
+            ],
         )?;
         let start = Instant::now();
         table.append(&batch).await?;

@@ -11,9 +11,10 @@ use serde_json::json;
 use crate::{machine, report};
 
 const WORDS: &[&str] = &[
-    "lake", "search", "vector", "segment", "parquet", "object", "storage", "query", "index", "token", "river",
-    "stone", "quick", "brown", "fox", "jumps", "over", "lazy", "dog", "north", "south", "cloud", "bucket",
-    "commit", "snapshot", "manifest", "reader", "writer", "engine", "score", "rank", "fusion", "hybrid",
+    "lake", "search", "vector", "segment", "parquet", "object", "storage", "query", "index",
+    "token", "river", "stone", "quick", "brown", "fox", "jumps", "over", "lazy", "dog", "north",
+    "south", "cloud", "bucket", "commit", "snapshot", "manifest", "reader", "writer", "engine",
+    "score", "rank", "fusion", "hybrid",
 ];
 
 /// Writes about `bytes` bytes of CSV rows to `path`; returns the row count.
@@ -33,7 +34,12 @@ fn generate(path: &Path, bytes: u64) -> anyhow::Result<u64> {
     while written < bytes {
         line.clear();
         let words = 8 + (next() % 40) as usize;
-        line.push_str(&format!("{rows},cat{},{}.{:02},", next() % 50, next() % 1000, next() % 100));
+        line.push_str(&format!(
+            "{rows},cat{},{}.{:02},",
+            next() % 50,
+            next() % 1000,
+            next() % 100
+        ));
         for w in 0..words {
             if w > 0 {
                 line.push(' ');
@@ -69,7 +75,10 @@ pub fn run(gigabytes: f64, work: &Path, out: &Path) -> anyhow::Result<()> {
     let file_bytes = std::fs::metadata(&csv)?.len();
     let exe = std::env::current_exe()?;
     let lakeseek = exe.with_file_name("lakeseek");
-    anyhow::ensure!(lakeseek.exists(), "build the release CLI first: cargo build --release -p lakeseek");
+    anyhow::ensure!(
+        lakeseek.exists(),
+        "build the release CLI first: cargo build --release -p lakeseek"
+    );
     let db = work.join("import-db");
     let _ = std::fs::remove_dir_all(&db);
     let output = Command::new("/usr/bin/time")
@@ -122,5 +131,7 @@ pub fn run(gigabytes: f64, work: &Path, out: &Path) -> anyhow::Result<()> {
 
 /// `h:mm:ss` or `m:ss.ss` to seconds.
 fn parse_wall(text: &str) -> f64 {
-    text.split(':').fold(0.0, |acc, part| acc * 60.0 + part.parse::<f64>().unwrap_or(0.0))
+    text.split(':').fold(0.0, |acc, part| {
+        acc * 60.0 + part.parse::<f64>().unwrap_or(0.0)
+    })
 }

@@ -13,12 +13,17 @@ pub fn default_dir() -> PathBuf {
         .and_then(|o| String::from_utf8(o.stdout).ok())
         .map(|s| s.trim().to_string())
         .unwrap_or_else(|| "undated".into());
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("results").join(today)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("results")
+        .join(today)
 }
 
 /// Writes `name.json` (the data) and `name.md` (the summary) into `dir`.
 pub fn write(dir: &Path, name: &str, data: &Value, markdown: &str) -> anyhow::Result<()> {
-    std::fs::write(dir.join(format!("{name}.json")), serde_json::to_string_pretty(data)? + "\n")?;
+    std::fs::write(
+        dir.join(format!("{name}.json")),
+        serde_json::to_string_pretty(data)? + "\n",
+    )?;
     std::fs::write(dir.join(format!("{name}.md")), markdown)?;
     println!("{markdown}");
     Ok(())

@@ -12,11 +12,11 @@
 //! the bytes before use, and corruption is a [`SegmentError`], never a panic.
 
 mod error;
-pub mod text;
-pub mod vector;
 mod footer;
 mod reader;
 mod stats;
+pub mod text;
+pub mod vector;
 mod writer;
 
 pub use error::{SegmentError, SegmentResult};

@@ -13,7 +13,9 @@ use proptest::prelude::*;
 /// A corpus with long (multi-block), short and single-document terms.
 fn section(positions: bool) -> Vec<u8> {
     let mut b = TextIndexBuilder::new(TextIndexOptions { positions });
-    let vocab = ["the", "of", "lake", "seek", "parquet", "index", "block", "wand"];
+    let vocab = [
+        "the", "of", "lake", "seek", "parquet", "index", "block", "wand",
+    ];
     for d in 0..700u32 {
         let mut tokens = Vec::new();
         for i in 0..(d % 13) {

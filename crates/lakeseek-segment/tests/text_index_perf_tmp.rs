@@ -12,7 +12,10 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 fn cpu_ns() -> u64 {
     // Wall clock; callers take the minimum over rounds.
     static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-    START.get_or_init(std::time::Instant::now).elapsed().as_nanos() as u64
+    START
+        .get_or_init(std::time::Instant::now)
+        .elapsed()
+        .as_nanos() as u64
 }
 
 fn strings(path: &str, col: &str) -> Vec<String> {
@@ -50,13 +53,19 @@ fn ints(path: &str, col: &str) -> Vec<i64> {
 #[test]
 #[ignore]
 fn perf() {
-    let root = std::env::var("DATA").unwrap_or("/work/main/bench/work/data/text_d200000_s42".into());
+    let root =
+        std::env::var("DATA").unwrap_or("/work/main/bench/work/data/text_d200000_s42".into());
     let section = std::env::var("SECTION").unwrap_or_default();
     let cache = "/tmp/lsidx.bin";
     let cached = section != "build" && section != "" && std::path::Path::new(cache).exists();
-    let bodies = if cached { Vec::new() } else { strings(&format!("{root}/docs.parquet"), "body") };
+    let bodies = if cached {
+        Vec::new()
+    } else {
+        strings(&format!("{root}/docs.parquet"), "body")
+    };
     let tokens: usize = bodies.iter().map(|b| b.split(' ').count()).sum();
-    let mut reader = cached.then(|| TextIndexReader::open(Bytes::from(std::fs::read(cache).unwrap())).unwrap());
+    let mut reader =
+        cached.then(|| TextIndexReader::open(Bytes::from(std::fs::read(cache).unwrap())).unwrap());
     for positions in [true, false] {
         if cached || (section != "" && section != "build" && !positions) {
             continue;
@@ -94,9 +103,19 @@ fn perf() {
     }
     let reader = reader.unwrap();
     let n = reader.num_docs() as usize;
-    let corpus = CorpusStats { num_docs: n as u64, total_tokens: reader.total_tokens() };
+    let corpus = CorpusStats {
+        num_docs: n as u64,
+        total_tokens: reader.total_tokens(),
+    };
     let params = Bm25Params::default();
-    let w = |t: &str| TermWeight::new(params, &corpus, u64::from(reader.term(t).unwrap().map_or(0, |i| i.doc_freq())), 1.0);
+    let w = |t: &str| {
+        TermWeight::new(
+            params,
+            &corpus,
+            u64::from(reader.term(t).unwrap().map_or(0, |i| i.doc_freq())),
+            1.0,
+        )
+    };
     let q_text = strings(&format!("{root}/queries.parquet"), "text");
     let q_band = strings(&format!("{root}/queries.parquet"), "band");
     let q_n = ints(&format!("{root}/queries.parquet"), "n_terms");
@@ -110,12 +129,26 @@ fn perf() {
                 if !section.is_empty() && section != name && section != "queries" {
                     continue;
                 }
-                let qs: Vec<&String> = (0..q_text.len()).filter(|&i| q_band[i] == band && q_n[i] == nterms).map(|i| &q_text[i]).collect();
+                let qs: Vec<&String> = (0..q_text.len())
+                    .filter(|&i| q_band[i] == band && q_n[i] == nterms)
+                    .map(|i| &q_text[i])
+                    .collect();
                 let build = |q: &String| {
-                    let ms: Vec<Matcher> = q.split(' ').map(|t| Matcher::term(&reader, t, w(t)).unwrap()).collect();
-                    if op == "or" { Matcher::Or(ms) } else { Matcher::And(ms) }
+                    let ms: Vec<Matcher> = q
+                        .split(' ')
+                        .map(|t| Matcher::term(&reader, t, w(t)).unwrap())
+                        .collect();
+                    if op == "or" {
+                        Matcher::Or(ms)
+                    } else {
+                        Matcher::And(ms)
+                    }
                 };
-                let reps = if section == name { std::env::var("REPS").map_or(20, |r| r.parse().unwrap()) } else { 3 };
+                let reps = if section == name {
+                    std::env::var("REPS").map_or(20, |r| r.parse().unwrap())
+                } else {
+                    3
+                };
                 let mut scored = 0;
                 let mut best = f64::MAX;
                 for _ in 0..if section == name { 1 } else { 5 } {
@@ -129,9 +162,21 @@ fn perf() {
                 }
                 let el = best;
                 let reps = if section == name { reps } else { reps * 5 };
-                let dbg: Vec<u64> = lakeseek_segment::text::search::DBG.iter().map(|a| a.swap(0, std::sync::atomic::Ordering::Relaxed) / (reps * qs.len()) as u64).collect();
-                eprintln!("   iterations {} block-pruned {} candidates {}", dbg[0], dbg[1], dbg[2]);
-                eprintln!("{band:>6} {nterms} {op:>3}: {:>9.1} us/query (cpu)  scored/query {}", el / 1e3, scored / (reps * qs.len()) as u64);
+                let dbg: Vec<u64> = lakeseek_segment::text::search::DBG
+                    .iter()
+                    .map(|a| {
+                        a.swap(0, std::sync::atomic::Ordering::Relaxed) / (reps * qs.len()) as u64
+                    })
+                    .collect();
+                eprintln!(
+                    "   iterations {} block-pruned {} candidates {}",
+                    dbg[0], dbg[1], dbg[2]
+                );
+                eprintln!(
+                    "{band:>6} {nterms} {op:>3}: {:>9.1} us/query (cpu)  scored/query {}",
+                    el / 1e3,
+                    scored / (reps * qs.len()) as u64
+                );
             }
         }
     }
@@ -140,28 +185,59 @@ fn perf() {
     }
     let p_text = strings(&format!("{root}/phrases.parquet"), "text");
     for plen in [2usize, 3] {
-        let qs: Vec<&String> = p_text.iter().filter(|t| t.split(' ').count() == plen).collect();
+        let qs: Vec<&String> = p_text
+            .iter()
+            .filter(|t| t.split(' ').count() == plen)
+            .collect();
         for slop in [0u32, 2] {
             let name = format!("phrase{plen}s{slop}");
-            if section.starts_with("phrase") && section != name { continue; }
-            let reps = if section == name { std::env::var("REPS").map_or(3, |r| r.parse().unwrap()) } else { 1 };
+            if section.starts_with("phrase") && section != name {
+                continue;
+            }
+            let reps = if section == name {
+                std::env::var("REPS").map_or(3, |r| r.parse().unwrap())
+            } else {
+                1
+            };
             let mut scored = 0;
             let mut best = f64::MAX;
             for _ in 0..if section == name { 1 } else { 5 } {
-            let c = cpu_ns();
-            for _ in 0..reps {
-                for q in &qs {
-                    let terms: Vec<(&str, u32)> = q.split(' ').enumerate().map(|(i, t)| (t, i as u32)).collect();
-                    let sum: f32 = terms.iter().map(|(t, _)| idf(n as u64, u64::from(reader.term(t).unwrap().map_or(0, |i| i.doc_freq())))).sum();
-                    let m = Matcher::phrase(&reader, &terms, slop, TermWeight::from_idf(params, &corpus, sum, 1.0)).unwrap();
-                    scored += top_k(m, 10, None).unwrap().docs_scored;
+                let c = cpu_ns();
+                for _ in 0..reps {
+                    for q in &qs {
+                        let terms: Vec<(&str, u32)> = q
+                            .split(' ')
+                            .enumerate()
+                            .map(|(i, t)| (t, i as u32))
+                            .collect();
+                        let sum: f32 = terms
+                            .iter()
+                            .map(|(t, _)| {
+                                idf(
+                                    n as u64,
+                                    u64::from(reader.term(t).unwrap().map_or(0, |i| i.doc_freq())),
+                                )
+                            })
+                            .sum();
+                        let m = Matcher::phrase(
+                            &reader,
+                            &terms,
+                            slop,
+                            TermWeight::from_idf(params, &corpus, sum, 1.0),
+                        )
+                        .unwrap();
+                        scored += top_k(m, 10, None).unwrap().docs_scored;
+                    }
                 }
-            }
-            best = best.min((cpu_ns() - c) as f64 / (reps * qs.len()) as f64);
+                best = best.min((cpu_ns() - c) as f64 / (reps * qs.len()) as f64);
             }
             let el = best;
             let reps = if section == name { reps } else { 5 };
-            eprintln!("phrase {plen} slop {slop}: {:>9.1} us/query (cpu) scored/query {}", el / 1e3, scored / (reps * qs.len()) as u64);
+            eprintln!(
+                "phrase {plen} slop {slop}: {:>9.1} us/query (cpu) scored/query {}",
+                el / 1e3,
+                scored / (reps * qs.len()) as u64
+            );
         }
     }
 }

@@ -40,9 +40,25 @@ fn build(docs: &[Doc], positions: bool) -> TextIndexReader {
     TextIndexReader::open(Bytes::from(b.finish())).expect("a fresh index opens")
 }
 
-/// Whether some pair of the bound dominates a document's `(tf, len)`.
+/// Whether the bound bounds a document's BM25 score for many parameter
+/// choices: BM25 is `w / (1 + (c0 + c1 * len) / tf)`, so the best pair must
+/// have a form `(c0 + c1 * len) / tf` no larger than the document's.
 fn covers(bound: &BlockBound, tf: u32, len: u32) -> bool {
-    bound.pairs().iter().any(|&(t, l)| t >= tf && l <= len)
+    let (max_tf, min_len) = bound.corner();
+    if max_tf < tf || min_len > len {
+        return false;
+    }
+    [0.0, 0.01, 0.3, 1.0, 5.0].iter().all(|&c0| {
+        [0.0, 0.001, 0.02, 0.3, 4.0].iter().all(|&c1| {
+            let form = |t: u32, l: u32| (c0 + c1 * f64::from(l)) / f64::from(t);
+            let best = bound
+                .pairs()
+                .iter()
+                .map(|&(t, l)| form(t, l))
+                .fold(f64::MAX, f64::min);
+            best <= form(tf, len) * (1.0 + 1e-12)
+        })
+    })
 }
 
 /// Checks everything the reader says against the naive index.
@@ -52,7 +68,10 @@ fn check(docs: &[Doc], positions: bool, seeks: &[u32]) {
     let lens: Vec<u32> = docs.iter().map(|d| d.len() as u32).collect();
 
     assert_eq!(reader.num_docs() as usize, docs.len());
-    assert_eq!(reader.total_tokens(), lens.iter().map(|&l| u64::from(l)).sum::<u64>());
+    assert_eq!(
+        reader.total_tokens(),
+        lens.iter().map(|&l| u64::from(l)).sum::<u64>()
+    );
     assert_eq!(reader.num_terms() as usize, index.len());
     assert_eq!(reader.has_positions(), positions);
     for (d, &l) in lens.iter().enumerate() {
@@ -71,7 +90,11 @@ fn check(docs: &[Doc], positions: bool, seeks: &[u32]) {
         let ttf: usize = postings.iter().map(|(_, ps)| ps.len()).sum();
         assert_eq!(info.total_term_freq() as usize, ttf, "ttf of {term}");
         let max_tf = postings.iter().map(|(_, ps)| ps.len()).max().unwrap() as u32;
-        let min_len = postings.iter().map(|(d, _)| lens[*d as usize]).min().unwrap();
+        let min_len = postings
+            .iter()
+            .map(|(d, _)| lens[*d as usize])
+            .min()
+            .unwrap();
         assert_eq!(info.max_tf(), max_tf);
         assert_eq!(info.min_doc_len(), min_len);
 
@@ -84,7 +107,10 @@ fn check(docs: &[Doc], positions: bool, seeks: &[u32]) {
             assert!(c.block_last_doc() >= *d);
             let (bm_tf, bm_len) = c.block_max();
             assert!(bm_tf >= ps.len() as u32, "block max tf of {term} at {d}");
-            assert!(bm_len <= lens[*d as usize], "block min len of {term} at {d}");
+            assert!(
+                bm_len <= lens[*d as usize],
+                "block min len of {term} at {d}"
+            );
             assert!(covers(&c.block_bound(), ps.len() as u32, lens[*d as usize]));
             assert!(covers(&info.bound(), ps.len() as u32, lens[*d as usize]));
             if positions {
@@ -134,14 +160,29 @@ fn check(docs: &[Doc], positions: bool, seeks: &[u32]) {
             let in_region = postings.iter().filter(|(d, _)| *d >= t && *d <= end);
             let bound = c.block_bound();
             for (d, ps) in in_region {
-                assert!(bm_tf >= ps.len() as u32, "shallow block max tf of {term} at {d}");
-                assert!(bm_len <= lens[*d as usize], "shallow block min len of {term} at {d}");
-                assert!(covers(&bound, ps.len() as u32, lens[*d as usize]), "{term} at {d}");
+                assert!(
+                    bm_tf >= ps.len() as u32,
+                    "shallow block max tf of {term} at {d}"
+                );
+                assert!(
+                    bm_len <= lens[*d as usize],
+                    "shallow block min len of {term} at {d}"
+                );
+                assert!(
+                    covers(&bound, ps.len() as u32, lens[*d as usize]),
+                    "{term} at {d}"
+                );
             }
             if end == TERMINATED {
-                assert!(postings.iter().all(|(d, _)| *d < t), "{term}: docs after {t}");
+                assert!(
+                    postings.iter().all(|(d, _)| *d < t),
+                    "{term}: docs after {t}"
+                );
             } else {
-                assert!(postings.iter().any(|(d, _)| *d == end), "{term}: block end {end}");
+                assert!(
+                    postings.iter().any(|(d, _)| *d == end),
+                    "{term}: block end {end}"
+                );
             }
         }
     }
@@ -224,7 +265,9 @@ fn dense_and_long_postings_across_many_blocks() {
 fn prefix_and_fuzzy_expansion() {
     use fst::automaton::{Levenshtein, Str};
     use fst::Automaton;
-    let words = ["search", "seek", "seeking", "segment", "sear", "tantivy", "lucene"];
+    let words = [
+        "search", "seek", "seeking", "segment", "sear", "tantivy", "lucene",
+    ];
     let docs: Vec<Doc> = words.iter().map(|w| vec![(w.to_string(), 0)]).collect();
     let reader = build(&docs, true);
     let prefix: Vec<String> = reader

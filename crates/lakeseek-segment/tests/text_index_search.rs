@@ -293,9 +293,17 @@ fn check_query(q: &Q, c: &Corpus, r: &TextIndexReader, rng: &mut StdRng) {
         let want = &all[..k.min(all.len())];
         assert_same(&got.hits, want, &format!("top {k} of {what}"));
     }
-    assert_eq!(count(to_matcher(q, c, r), None).unwrap(), all.len() as u64, "count of {what}");
+    assert_eq!(
+        count(to_matcher(q, c, r), None).unwrap(),
+        all.len() as u64,
+        "count of {what}"
+    );
     let set: RoaringBitmap = all.iter().map(|h| h.doc).collect();
-    assert_eq!(matching_docs(to_matcher(q, c, r), None).unwrap(), set, "matches of {what}");
+    assert_eq!(
+        matching_docs(to_matcher(q, c, r), None).unwrap(),
+        set,
+        "matches of {what}"
+    );
 
     // Filters: dense, sparse and empty.
     for density in [0.5, 0.03, 0.0] {
@@ -304,7 +312,11 @@ fn check_query(q: &Q, c: &Corpus, r: &TextIndexReader, rng: &mut StdRng) {
             .collect();
         let want = brute_force(q, c, Some(&filter));
         let got = top_k(to_matcher(q, c, r), 10, Some(&filter)).unwrap();
-        assert_same(&got.hits, &want[..10.min(want.len())], &format!("filtered {what}"));
+        assert_same(
+            &got.hits,
+            &want[..10.min(want.len())],
+            &format!("filtered {what}"),
+        );
         assert_eq!(
             count(to_matcher(q, c, r), Some(&filter)).unwrap(),
             want.len() as u64,
@@ -314,7 +326,12 @@ fn check_query(q: &Q, c: &Corpus, r: &TextIndexReader, rng: &mut StdRng) {
 
     // A floor from "another segment".
     if let Some(floor) = all.get(4).map(|h| h.score) {
-        let want: Vec<ScoredDoc> = all.iter().filter(|h| h.score > floor).take(10).copied().collect();
+        let want: Vec<ScoredDoc> = all
+            .iter()
+            .filter(|h| h.score > floor)
+            .take(10)
+            .copied()
+            .collect();
         let got = top_k_above(to_matcher(q, c, r), 10, None, floor).unwrap();
         assert_same(&got.hits, &want, &format!("floored {what}"));
     }
@@ -458,7 +475,10 @@ fn ties_are_broken_by_doc_id() {
         check_query(&q, &c, &r, &mut rng);
     }
     let top = top_k(to_matcher(&Q::Term("y".into(), 1.0), &c, &r), 5, None).unwrap();
-    assert_eq!(top.hits.iter().map(|h| h.doc).collect::<Vec<_>>(), [0, 1, 2, 3, 4]);
+    assert_eq!(
+        top.hits.iter().map(|h| h.doc).collect::<Vec<_>>(),
+        [0, 1, 2, 3, 4]
+    );
 }
 
 #[test]
@@ -471,7 +491,14 @@ fn pruning_skips_work_on_frequent_terms() {
     let got = top_k(to_matcher(&q, &c, &r), 10, None).unwrap();
     assert_same(&got.hits, &all[..10], "or");
     let single = top_k(to_matcher(&Q::Term("w0".into(), 1.0), &c, &r), 10, None).unwrap();
-    eprintln!("DEBUG or scored {} of {}; single scored {} of {}; top {:?}", got.docs_scored, all.len(), single.docs_scored, c.postings["w0"].len(), &got.hits[..3]);
+    eprintln!(
+        "DEBUG or scored {} of {}; single scored {} of {}; top {:?}",
+        got.docs_scored,
+        all.len(),
+        single.docs_scored,
+        c.postings["w0"].len(),
+        &got.hits[..3]
+    );
     assert!(
         got.docs_scored < all.len() as u64 / 2,
         "scored {} of {}",
@@ -522,8 +549,12 @@ fn scores_do_not_depend_on_segmentation() {
         random_phrase(&mut rng, &c),
     ];
     for q in &queries {
-        let all = top_k(to_matcher(q, &c, &whole), usize::MAX, None).unwrap().hits;
-        let mut parts = top_k(to_matcher(q, &c, &first), usize::MAX, None).unwrap().hits;
+        let all = top_k(to_matcher(q, &c, &whole), usize::MAX, None)
+            .unwrap()
+            .hits;
+        let mut parts = top_k(to_matcher(q, &c, &first), usize::MAX, None)
+            .unwrap()
+            .hits;
         parts.extend(
             top_k(to_matcher(q, &c, &second), usize::MAX, None)
                 .unwrap()

@@ -12,6 +12,7 @@ use datafusion::sql::sqlparser::ast::{Ident, ObjectName, Statement, TableObject}
 use lakeseek_table::{Catalog, Table, TableOptions, ROW_ID};
 
 use crate::error::SqlError;
+use crate::functions::{self, OpenTables};
 use crate::schema::{parse_table_ref, LakeSeekSchema};
 
 /// A LakeSeek database: a root on object storage, its tables, and SQL.
@@ -20,6 +21,7 @@ pub struct Database {
     catalog: Catalog,
     ctx: SessionContext,
     schema: Arc<LakeSeekSchema>,
+    open_tables: OpenTables,
 }
 
 impl std::fmt::Debug for Database {
@@ -60,10 +62,13 @@ impl Database {
         use datafusion::catalog::CatalogProvider;
         lakeseek.register_schema("public", schema.clone())?;
         ctx.register_catalog("lakeseek", lakeseek);
+        let open_tables = OpenTables::default();
+        functions::register(&ctx, &open_tables);
         Ok(Database {
             catalog,
             ctx,
             schema,
+            open_tables,
         })
     }
 
@@ -108,6 +113,12 @@ impl Database {
         let state = self.ctx.state();
         let mut statement = state.sql_to_statement(text, &datafusion::config::Dialect::Generic)?;
         self.complete_insert_columns(&mut statement).await?;
+        if let DfStatement::Statement(inner) = &mut statement {
+            for name in functions::prepare(inner.as_mut()) {
+                let table = self.catalog.open_table(&name).await?;
+                self.open_tables.insert(&name, table);
+            }
+        }
         let plan = state.statement_to_plan(statement).await?;
         let frame = self.ctx.execute_logical_plan(plan).await?;
         Ok(frame.collect().await?)

@@ -14,6 +14,7 @@
 
 mod database;
 mod error;
+mod functions;
 mod insert;
 mod provider;
 mod scan;

@@ -12,8 +12,8 @@ use rayon::prelude::*;
 
 use crate::commit::random_id;
 use crate::error::{TableError, TableResult};
-use crate::log::Log;
 use crate::indexing::IndexPlan;
+use crate::log::Log;
 use crate::manifest::SegmentEntry;
 
 /// How rows are spread over segments.
@@ -129,11 +129,12 @@ fn encode_shard(
         );
     }
     let path = format!("data/{}.parquet", random_id());
-    let encoded =
-        write_segment(physical, &with_ids, &sections, options).map_err(|source| TableError::Segment {
+    let encoded = write_segment(physical, &with_ids, &sections, options).map_err(|source| {
+        TableError::Segment {
             path: path.clone(),
             source,
-        })?;
+        }
+    })?;
     let rows = id - start;
     let mut columns = encoded.stats.columns;
     columns.remove(crate::manifest::ROW_ID);

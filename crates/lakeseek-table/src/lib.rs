@@ -24,8 +24,8 @@ mod indexing;
 mod log;
 pub mod manifest;
 mod options;
-mod segment_data;
 pub mod search;
+mod segment_data;
 mod table;
 mod writer;
 
@@ -33,7 +33,7 @@ pub use build::ShardPolicy;
 pub use catalog::Catalog;
 pub use commit::RetryPolicy;
 pub use error::{TableError, TableResult};
-pub use indexing::text_section;
+pub use indexing::{text_section, vector_section};
 pub use log::DEFAULT_CHECKPOINT_INTERVAL;
 pub use manifest::{Action, Commit, SegmentEntry, Snapshot, TableMetadata, TextStats, ROW_ID};
 pub use options::{Metric, TableOptions, TextColumn, VectorColumn};

@@ -18,8 +18,8 @@ use tokio::sync::Mutex;
 use crate::build::{build_and_upload, ShardPolicy};
 use crate::commit::{commit, RetryPolicy};
 use crate::conform::conform;
-use crate::indexing::IndexPlan;
 use crate::error::TableResult;
+use crate::indexing::IndexPlan;
 use crate::manifest::{Action, SegmentEntry, Snapshot};
 use crate::table::Table;
 

@@ -25,8 +25,12 @@
 //! `q_i ~= lo + delta * u_i`, and `sum_i (2 b_i - 1) q_i` becomes
 //! `lo (2 |b| - D) + delta (2 sum_j 2^j |b & plane_j| - sum u)`: popcounts.
 //!
+//! The estimate's error has a standard deviation of about
+//! `|r| |q_c| sqrt(1 - a^2) / (a sqrt(D - 1))`, `a = <o_bar, r/|r|>` (about
+//! 0.8), times the weight; each vector stores that scale without `|q_c|`.
+//!
 //! The rerank copy stores `r` as int8 with a per-vector scale, giving
-//! `<r, q_c>` to about three significant digits.
+//! `<r, q_c>` to within a few thousandths of `|r| |q_c|`.
 
 use super::simd::{Kernels, QUERY_BITS};
 use super::Metric;
@@ -39,8 +43,8 @@ const QUERY_LEVELS: f32 = ((1 << QUERY_BITS) - 1) as f32;
 pub(crate) struct Factors {
     pub add: f32,
     pub factor: f32,
-    /// Error scale: the estimate is within `error * |q_c| * c` of the true
-    /// distance with high probability for a confidence multiplier `c` ~ 2.
+    /// Error scale: one standard deviation of the estimate is about
+    /// `error * |q_c|`.
     pub error: f32,
     pub rerank_scale: f32,
 }

@@ -33,7 +33,10 @@ const CONFIDENCE: f32 = 3.0;
 pub struct SearchParams<'a> {
     /// Results wanted.
     pub k: usize,
-    /// Clusters probed (at least 1; capped at the clusters stored).
+    /// Clusters probed (at least 1; capped at the clusters stored). The
+    /// default suits segments with [`super::VectorModel::default_clusters`]
+    /// clusters up to some 10^4 rows; the share of clusters a given recall
+    /// needs falls slowly with size, so larger segments need more probes.
     pub nprobe: usize,
     /// Rerank factor (at least 1): the `k * refine` best estimates form the
     /// shortlist; those whose error bound cannot reach the top `k` are not

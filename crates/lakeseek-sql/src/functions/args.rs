@@ -20,14 +20,23 @@ pub(crate) struct CallArgs<'a> {
 }
 
 impl<'a> CallArgs<'a> {
-    pub(crate) fn new(function: &'static str, session: &'a dyn Session, exprs: &'a [Expr]) -> Result<Self> {
+    pub(crate) fn new(
+        function: &'static str,
+        session: &'a dyn Session,
+        exprs: &'a [Expr],
+    ) -> Result<Self> {
         let mut positional = Vec::new();
         let mut options = BTreeMap::new();
         for e in exprs {
             match e {
-                Expr::Literal(ScalarValue::Utf8(Some(s)), _) if s.contains(NAMED_ARG) && !positional.is_empty() => {
+                Expr::Literal(ScalarValue::Utf8(Some(s)), _)
+                    if s.contains(NAMED_ARG) && !positional.is_empty() =>
+                {
                     let (k, v) = s.split_once(NAMED_ARG).expect("contains the separator");
-                    if options.insert(k.trim().to_ascii_lowercase(), v.trim().to_string()).is_some() {
+                    if options
+                        .insert(k.trim().to_ascii_lowercase(), v.trim().to_string())
+                        .is_some()
+                    {
                         return plan_err!("{function}: option {k} given twice");
                     }
                 }
@@ -55,7 +64,9 @@ impl<'a> CallArgs<'a> {
 
     fn value(&self, index: usize) -> Result<ScalarValue> {
         let expr = self.positional[index].clone();
-        let physical = self.session.create_physical_expr(expr, &DFSchema::empty())?;
+        let physical = self
+            .session
+            .create_physical_expr(expr, &DFSchema::empty())?;
         let batch = RecordBatch::new_empty(Arc::new(Schema::empty()));
         let batch = RecordBatch::try_new_with_options(
             batch.schema(),
@@ -70,8 +81,14 @@ impl<'a> CallArgs<'a> {
 
     pub(crate) fn string(&self, index: usize, what: &str) -> Result<String> {
         match self.value(index)? {
-            ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) | ScalarValue::Utf8View(Some(s)) => Ok(s),
-            other => plan_err!("{}: argument {} ({what}) must be a string, not {other}", self.function, index + 1),
+            ScalarValue::Utf8(Some(s))
+            | ScalarValue::LargeUtf8(Some(s))
+            | ScalarValue::Utf8View(Some(s)) => Ok(s),
+            other => plan_err!(
+                "{}: argument {} ({what}) must be a string, not {other}",
+                self.function,
+                index + 1
+            ),
         }
     }
 
@@ -79,7 +96,13 @@ impl<'a> CallArgs<'a> {
         let v = self.value(index)?;
         let n = match v.cast_to(&DataType::Int64) {
             Ok(ScalarValue::Int64(Some(n))) if n > 0 => n,
-            _ => return plan_err!("{}: argument {} ({what}) must be a positive integer, not {v}", self.function, index + 1),
+            _ => {
+                return plan_err!(
+                    "{}: argument {} ({what}) must be a positive integer, not {v}",
+                    self.function,
+                    index + 1
+                )
+            }
         };
         Ok(n as usize)
     }
@@ -91,13 +114,26 @@ impl<'a> CallArgs<'a> {
             ScalarValue::List(a) => a.value(0),
             ScalarValue::LargeList(a) => a.value(0),
             ScalarValue::FixedSizeList(a) => a.value(0),
-            other => return plan_err!("{}: argument {} ({what}) must be an array of numbers like [0.1, 0.2], not {other}", self.function, index + 1),
+            other => return plan_err!(
+                "{}: argument {} ({what}) must be an array of numbers like [0.1, 0.2], not {other}",
+                self.function,
+                index + 1
+            ),
         };
-        let floats = arrow::compute::cast(&array, &DataType::Float32)
-            .or_else(|_| plan_err!("{}: argument {} ({what}) must contain numbers", self.function, index + 1))?;
+        let floats = arrow::compute::cast(&array, &DataType::Float32).or_else(|_| {
+            plan_err!(
+                "{}: argument {} ({what}) must contain numbers",
+                self.function,
+                index + 1
+            )
+        })?;
         let floats = floats.as_primitive::<arrow::datatypes::Float32Type>();
         if floats.null_count() > 0 {
-            return plan_err!("{}: argument {} ({what}) contains NULL", self.function, index + 1);
+            return plan_err!(
+                "{}: argument {} ({what}) contains NULL",
+                self.function,
+                index + 1
+            );
         }
         Ok(floats.values().to_vec())
     }
@@ -116,7 +152,11 @@ impl<'a> CallArgs<'a> {
     /// Fails if options remain that no one took.
     pub(crate) fn finish(self, known: &[&str]) -> Result<()> {
         if let Some(k) = self.options.keys().next() {
-            return plan_err!("{}: unknown option {k:?}; known options: {}", self.function, known.join(", "));
+            return plan_err!(
+                "{}: unknown option {k:?}; known options: {}",
+                self.function,
+                known.join(", ")
+            );
         }
         Ok(())
     }

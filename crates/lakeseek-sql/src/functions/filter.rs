@@ -27,7 +27,11 @@ pub(crate) async fn allowed_rows(
         return Ok(None);
     };
     let physical = snapshot.metadata.physical_schema();
-    let mut columns: Vec<String> = predicate.column_refs().iter().map(|c| c.name.clone()).collect();
+    let mut columns: Vec<String> = predicate
+        .column_refs()
+        .iter()
+        .map(|c| c.name.clone())
+        .collect();
     columns.sort();
     columns.dedup();
     let fields: Vec<Field> = columns
@@ -38,11 +42,16 @@ pub(crate) async fn allowed_rows(
     let expr = state.create_physical_expr(predicate, &DFSchema::try_from(schema.clone())?)?;
     let mut out = Vec::with_capacity(snapshot.segments.len());
     for entry in &snapshot.segments {
-        let batch = table.segment_columns(entry, &columns).await.map_err(to_df)?;
+        let batch = table
+            .segment_columns(entry, &columns)
+            .await
+            .map_err(to_df)?;
         let batch = batch.with_schema(schema.clone())?;
         let result = expr.evaluate(&batch)?.into_array(batch.num_rows())?;
         let mask = result.as_boolean_opt().ok_or_else(|| {
-            datafusion::error::DataFusionError::Plan("a search filter must be a boolean condition".into())
+            datafusion::error::DataFusionError::Plan(
+                "a search filter must be a boolean condition".into(),
+            )
         })?;
         let mut rows = RoaringBitmap::new();
         for i in 0..mask.len() {

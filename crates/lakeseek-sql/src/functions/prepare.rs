@@ -26,10 +26,20 @@ impl VisitorMut for Rewriter {
     type Break = ();
 
     fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
-        let TableFactor::Table { name, args: Some(args), .. } = factor else {
+        let TableFactor::Table {
+            name,
+            args: Some(args),
+            ..
+        } = factor
+        else {
             return ControlFlow::Continue(());
         };
-        let Some(function) = name.0.last().and_then(|p| p.as_ident()).map(|i| i.value.to_ascii_lowercase()) else {
+        let Some(function) = name
+            .0
+            .last()
+            .and_then(|p| p.as_ident())
+            .map(|i| i.value.to_ascii_lowercase())
+        else {
             return ControlFlow::Continue(());
         };
         if !SEARCH_FUNCTIONS.contains(&function.as_str()) {
@@ -37,12 +47,16 @@ impl VisitorMut for Rewriter {
         }
         for arg in args.args.iter_mut() {
             let named = match arg {
-                FunctionArg::Named { name, arg: FunctionArgExpr::Expr(value), .. } => {
-                    Some((name.value.clone(), value.clone()))
-                }
-                FunctionArg::ExprNamed { name, arg: FunctionArgExpr::Expr(value), .. } => {
-                    Some((name.to_string(), value.clone()))
-                }
+                FunctionArg::Named {
+                    name,
+                    arg: FunctionArgExpr::Expr(value),
+                    ..
+                } => Some((name.value.clone(), value.clone())),
+                FunctionArg::ExprNamed {
+                    name,
+                    arg: FunctionArgExpr::Expr(value),
+                    ..
+                } => Some((name.to_string(), value.clone())),
                 _ => None,
             };
             if let Some((key, value)) = named {
@@ -53,12 +67,13 @@ impl VisitorMut for Rewriter {
                     },
                     other => other.to_string(),
                 };
-                *arg = FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::value(Value::SingleQuotedString(
-                    format!("{key}{NAMED_ARG}{text}"),
-                ))));
+                *arg = FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::value(
+                    Value::SingleQuotedString(format!("{key}{NAMED_ARG}{text}")),
+                )));
             }
         }
-        if let Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Value(v)))) = args.args.first() {
+        if let Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Value(v)))) = args.args.first()
+        {
             if let Value::SingleQuotedString(table) = &v.value {
                 self.tables.push(table.clone());
             }

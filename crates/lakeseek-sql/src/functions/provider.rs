@@ -45,12 +45,18 @@ pub(crate) struct SearchProvider {
 impl SearchProvider {
     pub(crate) fn new(table: Table, search: Box<dyn Search>) -> Self {
         let schema = output_schema(&table.snapshot(), search.extra_fields());
-        SearchProvider { table, search, schema }
+        SearchProvider {
+            table,
+            search,
+            schema,
+        }
     }
 
     fn is_table_column(&self, expr: &Expr) -> bool {
         let physical = self.table.metadata().physical_schema();
-        expr.column_refs().iter().all(|c| physical.field_with_name(&c.name).is_ok())
+        expr.column_refs()
+            .iter()
+            .all(|c| physical.field_with_name(&c.name).is_ok())
     }
 }
 
@@ -64,7 +70,10 @@ impl TableProvider for SearchProvider {
         TableType::Temporary
     }
 
-    fn supports_filters_pushdown(&self, filters: &[&Expr]) -> Result<Vec<TableProviderFilterPushDown>> {
+    fn supports_filters_pushdown(
+        &self,
+        filters: &[&Expr],
+    ) -> Result<Vec<TableProviderFilterPushDown>> {
         Ok(filters
             .iter()
             .map(|f| {
@@ -85,10 +94,21 @@ impl TableProvider for SearchProvider {
         _limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let snapshot = self.table.refresh().await.map_err(to_df)?;
-        let pushed: Vec<Expr> = filters.iter().filter(|f| self.is_table_column(f)).cloned().collect();
+        let pushed: Vec<Expr> = filters
+            .iter()
+            .filter(|f| self.is_table_column(f))
+            .cloned()
+            .collect();
         let allowed = allowed_rows(state, &self.table, &snapshot, &pushed).await?;
-        let (hits, extra) = self.search.run(&self.table, &snapshot, allowed.as_deref()).await?;
+        let (hits, extra) = self
+            .search
+            .run(&self.table, &snapshot, allowed.as_deref())
+            .await?;
         let batch = assemble(&self.table, &snapshot, &hits, extra, &self.schema).await?;
-        Ok(MemorySourceConfig::try_new_exec(&[vec![batch]], self.schema.clone(), projection.cloned())?)
+        Ok(MemorySourceConfig::try_new_exec(
+            &[vec![batch]],
+            self.schema.clone(),
+            projection.cloned(),
+        )?)
     }
 }

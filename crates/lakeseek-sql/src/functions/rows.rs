@@ -38,7 +38,10 @@ pub(crate) async fn assemble(
     for (segment, rows) in &by_segment {
         let entry = &snapshot.segments[*segment];
         let wanted: Vec<u32> = rows.iter().map(|(_, r)| *r).collect();
-        let batch = table.take_rows(entry, &wanted, &columns).await.map_err(to_df)?;
+        let batch = table
+            .take_rows(entry, &wanted, &columns)
+            .await
+            .map_err(to_df)?;
         for (j, (i, _)) in rows.iter().enumerate() {
             place[*i] = (parts.len(), j);
         }
@@ -50,7 +53,8 @@ pub(crate) async fn assemble(
             arrays.push(arrow::array::new_empty_array(field.data_type()));
             continue;
         }
-        let sources: Vec<&dyn arrow::array::Array> = parts.iter().map(|p| p.column(c).as_ref()).collect();
+        let sources: Vec<&dyn arrow::array::Array> =
+            parts.iter().map(|p| p.column(c).as_ref()).collect();
         let column = arrow::compute::interleave(&sources, &place)?;
         // Decoded columns may differ from the table field only in nullability.
         arrays.push(arrow::compute::cast(&column, field.data_type())?);
@@ -62,7 +66,11 @@ pub(crate) async fn assemble(
 /// The output schema: the table's physical columns, then `extra`.
 pub(crate) fn output_schema(snapshot: &Snapshot, extra: Vec<Field>) -> SchemaRef {
     let physical = snapshot.metadata.physical_schema();
-    let mut fields: Vec<Field> = physical.fields().iter().map(|f| f.as_ref().clone()).collect();
+    let mut fields: Vec<Field> = physical
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
     fields.extend(extra);
     Arc::new(Schema::new(fields))
 }

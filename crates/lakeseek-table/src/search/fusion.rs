@@ -92,7 +92,10 @@ pub fn fuse(text: &[LegHit], vector: &[LegHit], fusion: Fusion, k: usize) -> Vec
 /// all equal maps them to 1.
 fn normaliser(hits: &[LegHit], invert: bool) -> impl Fn(f32) -> f32 {
     let min = hits.iter().map(|h| h.value).fold(f32::INFINITY, f32::min);
-    let max = hits.iter().map(|h| h.value).fold(f32::NEG_INFINITY, f32::max);
+    let max = hits
+        .iter()
+        .map(|h| h.value)
+        .fold(f32::NEG_INFINITY, f32::max);
     move |v: f32| {
         let span = max - min;
         if !(span > 0.0) {
@@ -128,7 +131,10 @@ mod tests {
         // id 1: 1/61 + 1/62; id 3: 1/63 + 1/61; id 2: 1/62.
         let s1 = 1.0 / 61.0 + 1.0 / 62.0;
         let s3 = 1.0 / 63.0 + 1.0 / 61.0;
-        assert_eq!(fused.iter().map(|h| h.id).collect::<Vec<_>>(), vec![1, 3, 2]);
+        assert_eq!(
+            fused.iter().map(|h| h.id).collect::<Vec<_>>(),
+            vec![1, 3, 2]
+        );
         assert!((fused[0].score - s1).abs() < 1e-7);
         assert!((fused[1].score - s3).abs() < 1e-7);
         assert_eq!(fused[0].text, Some((1, 9.0)));

@@ -3,3 +3,4 @@
 
 pub mod fusion;
 pub mod text;
+pub mod vector;

@@ -15,7 +15,9 @@ use lakeseek_segment::text::analyzer::{analyzer, Analyzer};
 use lakeseek_segment::text::bm25::{idf, Bm25Params, CorpusStats, TermWeight};
 use lakeseek_segment::text::index::{TextIndexError, TextIndexReader};
 use lakeseek_segment::text::query::{parse, Query};
-use lakeseek_segment::text::search::{count, select_expansions, top_k_above, Matcher, MAX_EXPANSIONS};
+use lakeseek_segment::text::search::{
+    count, select_expansions, top_k_above, Matcher, MAX_EXPANSIONS,
+};
 use roaring::RoaringBitmap;
 
 use crate::error::{TableError, TableResult};
@@ -77,7 +79,11 @@ type SegmentReaders = HashMap<String, TextIndexReader>;
 
 impl Table {
     /// Runs a full-text search over `snapshot`.
-    pub async fn text_search(&self, snapshot: &Snapshot, request: &TextSearch<'_>) -> TableResult<TextResults> {
+    pub async fn text_search(
+        &self,
+        snapshot: &Snapshot,
+        request: &TextSearch<'_>,
+    ) -> TableResult<TextResults> {
         let query = parse(&request.query).map_err(|e| TableError::InvalidQuery {
             query: request.query.clone(),
             position: Some(e.position),
@@ -85,7 +91,11 @@ impl Table {
         })?;
         let meta = &snapshot.metadata;
         let defaults: Vec<String> = if request.columns.is_empty() {
-            meta.options.text_columns.iter().map(|t| t.column.clone()).collect()
+            meta.options
+                .text_columns
+                .iter()
+                .map(|t| t.column.clone())
+                .collect()
         } else {
             request.columns.clone()
         };
@@ -119,10 +129,11 @@ impl Table {
                     path: self.segment_path(entry),
                     detail: format!("segment has no text section for column {column:?}"),
                 })?;
-                let reader = TextIndexReader::open(bytes).map_err(|source| TableError::TextIndex {
-                    path: self.segment_path(entry),
-                    source,
-                })?;
+                let reader =
+                    TextIndexReader::open(bytes).map_err(|source| TableError::TextIndex {
+                        path: self.segment_path(entry),
+                        source,
+                    })?;
                 by_column.insert(column.clone(), reader);
             }
             readers.push(by_column);
@@ -165,11 +176,15 @@ impl Table {
             } else {
                 f32::NEG_INFINITY
             };
-            let matcher = plan.matcher(&readers[s]).map_err(|e| self.index_error(snapshot, e))?;
+            let matcher = plan
+                .matcher(&readers[s])
+                .map_err(|e| self.index_error(snapshot, e))?;
             if request.count {
-                matches += count(matcher.clone(), filter).map_err(|e| self.index_error(snapshot, e))?;
+                matches +=
+                    count(matcher.clone(), filter).map_err(|e| self.index_error(snapshot, e))?;
             }
-            let top = top_k_above(matcher, request.k, filter, floor).map_err(|e| self.index_error(snapshot, e))?;
+            let top = top_k_above(matcher, request.k, filter, floor)
+                .map_err(|e| self.index_error(snapshot, e))?;
             best.extend(top.hits.iter().map(|h| TextHit {
                 segment: s,
                 row: h.doc,
@@ -235,7 +250,12 @@ fn collect_fields(query: &Query, defaults: &[String], out: &mut Vec<String>) {
         }
     };
     match query {
-        Query::Bool { must, should, must_not, .. } => {
+        Query::Bool {
+            must,
+            should,
+            must_not,
+            ..
+        } => {
             for q in must.iter().chain(should).chain(must_not) {
                 collect_fields(q, defaults, out);
             }
@@ -252,10 +272,23 @@ fn collect_fields(query: &Query, defaults: &[String], out: &mut Vec<String>) {
 /// segment.
 enum Plan {
     Empty,
-    Term { column: String, term: String, weight: TermWeight },
-    Phrase { column: String, terms: Vec<(String, u32)>, slop: u32, weight: TermWeight },
+    Term {
+        column: String,
+        term: String,
+        weight: TermWeight,
+    },
+    Phrase {
+        column: String,
+        terms: Vec<(String, u32)>,
+        slop: u32,
+        weight: TermWeight,
+    },
     Or(Vec<Plan>),
-    Bool { must: Vec<Plan>, should: Vec<Plan>, must_not: Vec<Plan> },
+    Bool {
+        must: Vec<Plan>,
+        should: Vec<Plan>,
+        must_not: Vec<Plan>,
+    },
 }
 
 struct Planner<'p> {
@@ -284,14 +317,29 @@ impl Planner<'_> {
         Ok(df)
     }
 
-    fn term_weight(&self, column: &str, term: &str, boost: f32) -> Result<TermWeight, TextIndexError> {
+    fn term_weight(
+        &self,
+        column: &str,
+        term: &str,
+        boost: f32,
+    ) -> Result<TermWeight, TextIndexError> {
         let df = self.doc_freq(column, term)?;
-        Ok(TermWeight::new(self.params, &self.corpus[column], df, boost))
+        Ok(TermWeight::new(
+            self.params,
+            &self.corpus[column],
+            df,
+            boost,
+        ))
     }
 
     /// Expansions of a prefix or fuzzy term, chosen table-wide so every
     /// segment expands to the same terms.
-    fn expand<A: Automaton + Clone>(&self, column: &str, aut: A, boost: f32) -> Result<Plan, TextIndexError> {
+    fn expand<A: Automaton + Clone>(
+        &self,
+        column: &str,
+        aut: A,
+        boost: f32,
+    ) -> Result<Plan, TextIndexError> {
         let mut freq: HashMap<String, u64> = HashMap::new();
         for r in self.readers {
             for item in r[column].terms_matching(aut.clone()) {
@@ -323,13 +371,19 @@ impl Planner<'_> {
                     let mut terms = Vec::new();
                     for t in tokens {
                         let weight = self.term_weight(&column, &t.term, boost)?;
-                        terms.push(Plan::Term { column: column.clone(), term: t.term, weight });
+                        terms.push(Plan::Term {
+                            column: column.clone(),
+                            term: t.term,
+                            weight,
+                        });
                     }
                     per_column.push(one_or_many(terms));
                 }
                 one_or_many(per_column)
             }
-            Query::Phrase { field, text, slop, .. } => {
+            Query::Phrase {
+                field, text, slop, ..
+            } => {
                 let mut per_column = Vec::new();
                 for column in self.columns(field.as_deref()) {
                     let tokens = self.analyzers[&column].analyze(text);
@@ -343,7 +397,12 @@ impl Planner<'_> {
                     }
                     let weight = TermWeight::from_idf(self.params, corpus, sum_idf, boost);
                     let terms = tokens.into_iter().map(|t| (t.term, t.position)).collect();
-                    per_column.push(Plan::Phrase { column, terms, slop: *slop, weight });
+                    per_column.push(Plan::Phrase {
+                        column,
+                        terms,
+                        slop: *slop,
+                        weight,
+                    });
                 }
                 one_or_many(per_column)
             }
@@ -351,11 +410,20 @@ impl Planner<'_> {
                 let mut per_column = Vec::new();
                 for column in self.columns(field.as_deref()) {
                     let normal = self.analyzers[&column].normalize(prefix);
-                    per_column.push(self.expand(&column, Str::new(&normal).starts_with(), boost)?);
+                    per_column.push(self.expand(
+                        &column,
+                        Str::new(&normal).starts_with(),
+                        boost,
+                    )?);
                 }
                 one_or_many(per_column)
             }
-            Query::Fuzzy { field, text, distance, .. } => {
+            Query::Fuzzy {
+                field,
+                text,
+                distance,
+                ..
+            } => {
                 let mut per_column = Vec::new();
                 for column in self.columns(field.as_deref()) {
                     let normal = self.analyzers[&column].normalize(text);
@@ -365,12 +433,21 @@ impl Planner<'_> {
                 }
                 one_or_many(per_column)
             }
-            Query::Bool { must, should, must_not, .. } => {
+            Query::Bool {
+                must,
+                should,
+                must_not,
+                ..
+            } => {
                 let plan_all = |qs: &[Query]| -> Result<Vec<Plan>, TextIndexError> {
                     qs.iter().map(|q| self.plan(q, boost)).collect()
                 };
                 // A clause that analyzed to nothing (only stop words) is dropped.
-                let keep = |ps: Vec<Plan>| ps.into_iter().filter(|p| !matches!(p, Plan::Empty)).collect::<Vec<_>>();
+                let keep = |ps: Vec<Plan>| {
+                    ps.into_iter()
+                        .filter(|p| !matches!(p, Plan::Empty))
+                        .collect::<Vec<_>>()
+                };
                 Plan::Bool {
                     must: keep(plan_all(must)?),
                     should: keep(plan_all(should)?),
@@ -378,7 +455,9 @@ impl Planner<'_> {
                 }
             }
             Query::MatchAll { .. } => {
-                return Err(TextIndexError::InvalidQuery("'*' can only be the whole query"));
+                return Err(TextIndexError::InvalidQuery(
+                    "'*' can only be the whole query",
+                ));
             }
         })
     }
@@ -397,14 +476,35 @@ impl Plan {
     fn matcher<'r>(&self, readers: &'r SegmentReaders) -> Result<Matcher<'r>, TextIndexError> {
         Ok(match self {
             Plan::Empty => Matcher::Empty,
-            Plan::Term { column, term, weight } => Matcher::term(&readers[column], term, *weight)?,
-            Plan::Phrase { column, terms, slop, weight } => {
+            Plan::Term {
+                column,
+                term,
+                weight,
+            } => Matcher::term(&readers[column], term, *weight)?,
+            Plan::Phrase {
+                column,
+                terms,
+                slop,
+                weight,
+            } => {
                 let refs: Vec<(&str, u32)> = terms.iter().map(|(t, p)| (t.as_str(), *p)).collect();
                 Matcher::phrase(&readers[column], &refs, *slop, *weight)?
             }
-            Plan::Or(ps) => Matcher::Or(ps.iter().map(|p| p.matcher(readers)).collect::<Result<_, _>>()?),
-            Plan::Bool { must, should, must_not } => {
-                let all = |ps: &[Plan]| ps.iter().map(|p| p.matcher(readers)).collect::<Result<Vec<_>, _>>();
+            Plan::Or(ps) => Matcher::Or(
+                ps.iter()
+                    .map(|p| p.matcher(readers))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Plan::Bool {
+                must,
+                should,
+                must_not,
+            } => {
+                let all = |ps: &[Plan]| {
+                    ps.iter()
+                        .map(|p| p.matcher(readers))
+                        .collect::<Result<Vec<_>, _>>()
+                };
                 Matcher::Bool {
                     must: all(must)?,
                     should: all(should)?,

@@ -30,7 +30,6 @@
 mod normalize;
 mod pipelines;
 mod stemmer;
-pub use stemmer::report as stem_report;
 mod stop_words;
 mod words;
 

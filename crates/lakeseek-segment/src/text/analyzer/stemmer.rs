@@ -61,13 +61,17 @@ impl StemCache {
         {
             return false;
         }
+        let stem = slot
+            .stem
+            .get(..usize::from(slot.stem_len))
+            .unwrap_or_default();
         // The bytes were copied from a `&str`, so the check always passes.
-        match slot.stem.get(..usize::from(slot.stem_len)).map(std::str::from_utf8) {
-            Some(Ok(stem)) => {
+        match std::str::from_utf8(stem) {
+            Ok(stem) => {
                 out.push_str(stem);
                 true
             }
-            _ => false,
+            Err(_) => false,
         }
     }
 
@@ -122,10 +126,8 @@ impl SnowballStemmer {
         out.clear();
         let cacheable = word.len() <= MAX_CACHED_BYTES;
         if cacheable && self.with_cache(|cache| cache.get_into(word, out)) == Some(true) {
-            HITS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             return;
         }
-        MISSES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let stem = self.stemmer.stem(word);
         out.push_str(&stem);
         if cacheable {
@@ -185,7 +187,3 @@ fn language_index(algorithm: Algorithm) -> usize {
         Algorithm::Turkish => 17,
     }
 }
-
-pub static HITS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-pub static MISSES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-pub fn report() { eprintln!("hits {} misses {}", HITS.load(std::sync::atomic::Ordering::Relaxed), MISSES.load(std::sync::atomic::Ordering::Relaxed)); }

@@ -3,11 +3,13 @@
 //! them for the whole text.
 //!
 //! Most text is ASCII, and segmenting ASCII needs only a handful of the UAX #29
-//! rules, so ASCII runs go through a byte scanner implementing those, several
-//! times faster than the general segmenter. The text is cut into regions at
-//! places where UAX #29 always breaks, so that one `é` in an abstract sends
-//! only the words around it to the general segmenter. A property test checks
-//! that the result equals `unicode_word_indices` over the whole text.
+//! rules, so ASCII runs go through a byte scanner implementing exactly those,
+//! which skips spaces and punctuation instead of yielding them as segments.
+//! `unicode-segmentation` has an ASCII path of its own, but only for strings
+//! that are ASCII throughout; so the text is cut into regions at places where
+//! UAX #29 always breaks, and one `é` in an abstract sends only the words
+//! around it to the general segmenter. Property tests check that the result
+//! equals `unicode_word_indices` over the whole text.
 
 use unicode_segmentation::UnicodeSegmentation;
 

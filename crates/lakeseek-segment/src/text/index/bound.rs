@@ -9,8 +9,9 @@
 //! is exact), otherwise the hull with neighbouring vertices merged into
 //! their common corner `(larger tf, smaller len / tf)`, which only lowers the
 //! form. Either way, the best score over the pairs is at least the score of
-//! every document, for any BM25 parameters. A single `(max_tf, min_len)` pair
-//! is the loosest such bound.
+//! every document, for any BM25 parameters. A bound also records the
+//! smallest length, so that its corner `(max_tf, min_len)` — the loosest
+//! such bound — is available too.
 //!
 //! Because the pairs need not dominate each document coordinate-wise, a
 //! score computed in `f32` from a document may exceed the pairs' by a few
@@ -18,15 +19,15 @@
 //! `search::scorer::bound_score`).
 
 /// Most pairs a bound holds.
-pub const MAX_PAIRS: usize = 4;
+pub const MAX_PAIRS: usize = 3;
 
-/// Up to [`MAX_PAIRS`] `(tf, len)` pairs covering the Pareto frontier of a
-/// set of documents: every document has a pair with a larger or equal tf and
-/// a smaller or equal length.
+/// Up to [`MAX_PAIRS`] `(tf, len)` pairs bounding the BM25 score of a set of
+/// documents (see the module documentation), and the set's smallest length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BlockBound {
     pairs: [(u32, u32); MAX_PAIRS],
     len: u8,
+    min_len: u32,
 }
 
 impl BlockBound {
@@ -34,19 +35,23 @@ impl BlockBound {
     pub(crate) const EMPTY: BlockBound = BlockBound {
         pairs: [(0, u32::MAX); MAX_PAIRS],
         len: 1,
+        min_len: u32::MAX,
     };
 
     pub(crate) fn single(tf: u32, len: u32) -> Self {
         let mut b = BlockBound::EMPTY;
         b.pairs[0] = (tf, len);
+        b.min_len = len;
         b
     }
 
     /// Builds a bound from at most [`MAX_PAIRS`] pairs (extra ones are
-    /// folded into the last).
-    pub(crate) fn from_pairs(pairs: &[(u32, u32)]) -> Self {
+    /// folded into the last) and the smallest length, which must not exceed
+    /// any pair's length.
+    pub(crate) fn from_pairs(pairs: &[(u32, u32)], min_len: u32) -> Self {
         let mut b = BlockBound::EMPTY;
         b.len = 0;
+        b.min_len = min_len;
         for &(tf, len) in pairs {
             if (b.len as usize) < MAX_PAIRS {
                 b.pairs[b.len as usize] = (tf, len);
@@ -59,6 +64,12 @@ impl BlockBound {
         if b.len == 0 {
             return BlockBound::EMPTY;
         }
+        for pair in &mut b.pairs[..b.len as usize] {
+            pair.1 = pair.1.max(min_len);
+        }
+        b.min_len = b.pairs[..b.len as usize]
+            .iter()
+            .fold(min_len, |m, p| m.min(p.1));
         b
     }
 
@@ -68,11 +79,11 @@ impl BlockBound {
         &self.pairs[..self.len as usize]
     }
 
-    /// The single pair `(max_tf, min_len)` covering everything.
+    /// `(max_tf, min_len)`: no document has a larger term frequency or a
+    /// smaller length.
     pub fn corner(&self) -> (u32, u32) {
-        self.pairs().iter().fold((0, u32::MAX), |(t, l), &(pt, pl)| {
-            (t.max(pt), l.min(pl))
-        })
+        let max_tf = self.pairs().iter().map(|p| p.0).max().unwrap_or(0);
+        (max_tf, self.min_len)
     }
 }
 
@@ -224,9 +235,11 @@ mod tests {
                 assert!(best_pair <= best_doc * (1.0 + 1e-12), "{c0} {c1}: {c:?}");
             }
         }
-        let b = BlockBound::from_pairs(&c);
-        let (max_tf, min_len) = b.corner();
-        assert!(docs.iter().all(|&(tf, len)| tf <= max_tf && len >= min_len));
+        let min_len = docs.iter().map(|d| d.1).min().unwrap();
+        let b = BlockBound::from_pairs(&c, min_len);
+        let (max_tf, min) = b.corner();
+        assert_eq!(min, min_len);
+        assert!(docs.iter().all(|&(tf, len)| tf <= max_tf && len >= min));
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub(crate) const SKIP_STRIDE_POSITIONS: usize = 20;
 pub(crate) const SKIP_LAST_DOC: usize = 0;
 pub(crate) const SKIP_BLOCK_END: usize = 4;
 pub(crate) const SKIP_BOUND: usize = 8;
+pub(crate) const SKIP_MIN_LEN: usize = 14;
 pub(crate) const SKIP_POS_END: usize = 16;
 
 /// Zero bytes appended to the document-length data so that every value can
@@ -69,7 +70,11 @@ impl<'a> ByteReader<'a> {
         Ok(b)
     }
 
-    pub(crate) fn take(&mut self, len: usize, what: &'static str) -> Result<&'a [u8], TextIndexError> {
+    pub(crate) fn take(
+        &mut self,
+        len: usize,
+        what: &'static str,
+    ) -> Result<&'a [u8], TextIndexError> {
         let end = self.pos.checked_add(len).ok_or_else(|| corrupt(what))?;
         let slice = self.bytes.get(self.pos..end).ok_or_else(|| corrupt(what))?;
         self.pos = end;
@@ -226,8 +231,14 @@ mod tests {
     #[test]
     fn pack_round_trip_all_widths() {
         for bits in 0..=32u8 {
-            let max = if bits == 0 { 0 } else { u32::MAX >> (32 - bits) };
-            let values: Vec<u32> = (0..77u32).map(|i| max.wrapping_sub(i * 7919) & max).collect();
+            let max = if bits == 0 {
+                0
+            } else {
+                u32::MAX >> (32 - bits)
+            };
+            let values: Vec<u32> = (0..77u32)
+                .map(|i| max.wrapping_sub(i * 7919) & max)
+                .collect();
             let mut buf = Vec::new();
             pack(&values, bits, &mut buf);
             assert_eq!(buf.len(), packed_len(values.len(), bits));

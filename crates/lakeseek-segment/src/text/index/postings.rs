@@ -16,7 +16,7 @@ use bitpacking::{BitPacker, BitPacker4x};
 use super::bound::{len_decode, tf_decode, BlockBound, MAX_PAIRS};
 use super::format::{
     block_bytes, corrupt, read_u32, unpack, ByteReader, BLOCK_LEN, SKIP_BLOCK_END, SKIP_BOUND,
-    SKIP_LAST_DOC, SKIP_POS_END,
+    SKIP_LAST_DOC, SKIP_MIN_LEN, SKIP_POS_END,
 };
 use super::reader::TextIndexReader;
 use super::{TermInfo, TermLoc, TextIndexError, TERMINATED};
@@ -61,7 +61,10 @@ pub struct PostingsCursor<'a> {
 }
 
 impl<'a> PostingsCursor<'a> {
-    pub(crate) fn new(reader: &'a TextIndexReader, info: &TermInfo) -> Result<Self, TextIndexError> {
+    pub(crate) fn new(
+        reader: &'a TextIndexReader,
+        info: &TermInfo,
+    ) -> Result<Self, TextIndexError> {
         let positions = reader.positions_region();
         let mut cursor = PostingsCursor {
             blocks: &[],
@@ -120,9 +123,15 @@ impl<'a> PostingsCursor<'a> {
                     0
                 };
                 let postings = reader.postings_region();
-                let blocks_at = body.checked_add(skip_len).ok_or_else(|| corrupt("skip table"))?;
-                cursor.skip = postings.get(body..blocks_at).ok_or_else(|| corrupt("skip table"))?;
-                cursor.blocks = postings.get(blocks_at..).ok_or_else(|| corrupt("skip table"))?;
+                let blocks_at = body
+                    .checked_add(skip_len)
+                    .ok_or_else(|| corrupt("skip table"))?;
+                cursor.skip = postings
+                    .get(body..blocks_at)
+                    .ok_or_else(|| corrupt("skip table"))?;
+                cursor.blocks = postings
+                    .get(blocks_at..)
+                    .ok_or_else(|| corrupt("skip table"))?;
                 cursor.pos_base = positions;
                 cursor.num_blocks = num_blocks as u32;
                 cursor.load_block(0)?;
@@ -264,8 +273,12 @@ impl<'a> PostingsCursor<'a> {
         if self.num_blocks == 1 {
             return self.term_bound;
         }
-        let at = self.skip_idx as usize * self.skip_stride + SKIP_BOUND;
-        let Some(codes) = self.skip.get(at..at + 2 * MAX_PAIRS) else {
+        let entry = self.skip_idx as usize * self.skip_stride;
+        let at = entry + SKIP_BOUND;
+        let (Some(codes), Some(&min_len)) = (
+            self.skip.get(at..at + 2 * MAX_PAIRS),
+            self.skip.get(entry + SKIP_MIN_LEN),
+        ) else {
             return BlockBound::single(u32::MAX, 0);
         };
         let mut pairs = [(0u32, 0u32); MAX_PAIRS];
@@ -281,7 +294,7 @@ impl<'a> PostingsCursor<'a> {
             // the loosest bound keeps pruning safe.
             return BlockBound::single(u32::MAX, 0);
         }
-        BlockBound::from_pairs(&pairs[..n])
+        BlockBound::from_pairs(&pairs[..n], len_decode(min_len))
     }
 
     /// Number of documents of the term.
@@ -412,7 +425,10 @@ impl<'a> PostingsCursor<'a> {
                 self.skip_u32(j - 1, SKIP_BLOCK_END)?
             };
             let end = self.skip_u32(j, SKIP_BLOCK_END)?;
-            let data = self.blocks.get(start..end).ok_or_else(|| corrupt("block range"))?;
+            let data = self
+                .blocks
+                .get(start..end)
+                .ok_or_else(|| corrupt("block range"))?;
             (start, data)
         } else {
             (0, self.blocks)
@@ -491,7 +507,8 @@ impl<'a> PostingsCursor<'a> {
             return;
         };
         if n == BLOCK_LEN {
-            self.packer.decompress(packed, &mut self.freqs, self.tf_bits);
+            self.packer
+                .decompress(packed, &mut self.freqs, self.tf_bits);
         } else {
             unpack(packed, self.tf_bits, &mut self.freqs[..n]);
         }
@@ -519,9 +536,13 @@ impl<'a> PostingsCursor<'a> {
             let end = self.skip_u32(self.block, SKIP_POS_END)?;
             let at = |off: usize| self.pos_base.checked_add(off);
             let range = at(start).zip(at(end)).ok_or_else(|| corrupt(what))?;
-            self.positions.get(range.0..range.1).ok_or_else(|| corrupt(what))?
+            self.positions
+                .get(range.0..range.1)
+                .ok_or_else(|| corrupt(what))?
         } else {
-            self.positions.get(self.pos_base..).ok_or_else(|| corrupt(what))?
+            self.positions
+                .get(self.pos_base..)
+                .ok_or_else(|| corrupt(what))?
         };
         let mut total = 0u64;
         for i in 0..n {

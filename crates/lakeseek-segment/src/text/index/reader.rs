@@ -6,11 +6,11 @@ use std::ops::Range;
 use bytes::Bytes;
 use fst::{Automaton, IntoStreamer, Streamer};
 
+use super::bound::{BlockBound, MAX_PAIRS};
 use super::format::{
     corrupt, get_packed, packed_len, read_u32, ByteReader, BLOCK_LEN, DOC_LEN_PADDING,
     FLAG_POSITIONS, HEADER_LEN, MAGIC, SKIP_STRIDE, SKIP_STRIDE_POSITIONS, VERSION,
 };
-use super::bound::{BlockBound, MAX_PAIRS};
 use super::postings::PostingsCursor;
 use super::{TermInfo, TermLoc, TextIndexError};
 
@@ -86,13 +86,17 @@ impl TextIndexReader {
         let mut at = HEADER_LEN;
         for region in &mut regions {
             let len = usize::try_from(r.u64_le("header")?).map_err(|_| corrupt("region length"))?;
-            let end = at.checked_add(len).ok_or_else(|| corrupt("region length"))?;
+            let end = at
+                .checked_add(len)
+                .ok_or_else(|| corrupt("region length"))?;
             *region = at..end;
             at = end;
         }
         debug_assert_eq!(r.position(), HEADER_LEN);
         if at != bytes.len() {
-            return Err(corrupt("region lengths do not add up to the section length"));
+            return Err(corrupt(
+                "region lengths do not add up to the section length",
+            ));
         }
         let [dict_range, postings, positions, lens_range] = regions;
 
@@ -220,7 +224,9 @@ impl TextIndexReader {
         }
         let postings = self.postings_region();
         let offset = usize::try_from(value >> 1).map_err(|_| corrupt("term offset"))?;
-        let rest = postings.get(offset..).ok_or_else(|| corrupt("term offset"))?;
+        let rest = postings
+            .get(offset..)
+            .ok_or_else(|| corrupt("term offset"))?;
         let mut r = ByteReader::new(rest);
         let doc_freq = r.vint("term header")?;
         if doc_freq == 0 || doc_freq > u64::from(self.num_docs) {
@@ -246,7 +252,8 @@ impl TextIndexReader {
             let len = u32::try_from(r.vint("term header")?).map_err(|_| corrupt("term bound"))?;
             *pair = (tf, len);
         }
-        let bound = BlockBound::from_pairs(&pairs[..num_pairs as usize]);
+        let min_len = u32::try_from(r.vint("term header")?).map_err(|_| corrupt("term bound"))?;
+        let bound = BlockBound::from_pairs(&pairs[..num_pairs as usize], min_len);
         let positions = if self.has_positions {
             usize::try_from(r.vint("term header")?)
                 .ok()
@@ -258,8 +265,15 @@ impl TextIndexReader {
         let body = offset + r.position();
         let doc_freq = doc_freq as u32;
         let blocks = (doc_freq as usize).div_ceil(BLOCK_LEN);
-        let skip = if blocks > 1 { blocks * self.skip_stride() } else { 0 };
-        if body.checked_add(skip).is_none_or(|end| end >= postings.len()) {
+        let skip = if blocks > 1 {
+            blocks * self.skip_stride()
+        } else {
+            0
+        };
+        if body
+            .checked_add(skip)
+            .is_none_or(|end| end >= postings.len())
+        {
             return Err(corrupt("term record extends past the postings region"));
         }
         Ok(TermInfo {

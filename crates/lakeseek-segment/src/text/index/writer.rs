@@ -7,8 +7,8 @@ use bitpacking::{BitPacker, BitPacker4x};
 use super::bound::{cover, len_code, tf_code};
 use super::format::{
     bits_for, pack, write_vint, BLOCK_LEN, DOC_LEN_PADDING, FLAG_POSITIONS, HEADER_LEN, MAGIC,
-    SKIP_BLOCK_END, SKIP_BOUND, SKIP_LAST_DOC, SKIP_POS_END, SKIP_STRIDE, SKIP_STRIDE_POSITIONS,
-    VERSION,
+    SKIP_BLOCK_END, SKIP_BOUND, SKIP_LAST_DOC, SKIP_MIN_LEN, SKIP_POS_END, SKIP_STRIDE,
+    SKIP_STRIDE_POSITIONS, VERSION,
 };
 use super::vocab::Vocab;
 use super::TextIndexOptions;
@@ -27,19 +27,19 @@ use super::TextIndexOptions;
 /// magnitude smaller).
 pub struct TextIndexBuilder {
     positions: bool,
-    vocab: Vocab,
-    accs: Vec<TermAcc>,
+    vocab: Vocab<TermAcc>,
     doc_lens: Vec<u32>,
     total_tokens: u64,
 }
 
 /// One term's postings while building: for each document `doc, tf` and,
 /// with positions, the `tf` positions in ascending order.
+#[derive(Default)]
 struct TermAcc {
-    last_doc: u32,
-    tf_slot: usize,
-    df: u32,
-    ttf: u64,
+    /// The last document's id plus one (0: none yet).
+    last: u32,
+    /// Index in `data` of the last document's tf.
+    tf_slot: u32,
     data: Vec<u32>,
 }
 
@@ -49,7 +49,6 @@ impl TextIndexBuilder {
         TextIndexBuilder {
             positions: options.positions,
             vocab: Vocab::new(),
-            accs: Vec::new(),
             doc_lens: Vec::new(),
             total_tokens: 0,
         }
@@ -73,32 +72,21 @@ impl TextIndexBuilder {
         let mut len = 0u32;
         for (term, position) in tokens {
             len = len.saturating_add(1);
-            let id = self.vocab.id(term.as_ref().as_bytes());
-            if id as usize == self.accs.len() {
-                self.accs.push(TermAcc {
-                    last_doc: u32::MAX,
-                    tf_slot: 0,
-                    df: 0,
-                    ttf: 0,
-                    data: Vec::new(),
-                });
-            }
-            let acc = &mut self.accs[id as usize];
-            acc.ttf += 1;
-            if acc.last_doc != doc {
-                acc.last_doc = doc;
-                acc.df += 1;
-                acc.tf_slot = acc.data.len() + 1;
+            let acc = self.vocab.entry(term.as_ref().as_bytes());
+            if acc.last != doc + 1 {
+                acc.last = doc + 1;
+                acc.tf_slot =
+                    u32::try_from(acc.data.len() + 1).expect("a term's postings are under 4 GiB");
                 acc.data.push(doc);
                 acc.data.push(1);
             } else {
-                acc.data[acc.tf_slot] += 1;
+                acc.data[acc.tf_slot as usize] += 1;
             }
             if self.positions {
                 acc.data.push(position);
                 // Keep this document's positions sorted (tokens normally
                 // arrive in order, so this loop rarely runs).
-                let first = acc.tf_slot + 1;
+                let first = acc.tf_slot as usize + 1;
                 let mut i = acc.data.len() - 1;
                 while i > first && acc.data[i - 1] > acc.data[i] {
                     acc.data.swap(i - 1, i);
@@ -115,31 +103,20 @@ impl TextIndexBuilder {
         let TextIndexBuilder {
             positions,
             vocab,
-            mut accs,
             doc_lens,
             total_tokens,
         } = self;
-        let sorted = vocab.sorted();
-
+        let num_terms = vocab.len();
+        let sorted = vocab.into_sorted();
         let avg_len = total_tokens as f64 / doc_lens.len().max(1) as f64;
         let mut enc = Encoder::new(positions, &doc_lens, avg_len);
         let mut dict = fst::MapBuilder::memory();
-        for (term, id) in &sorted {
-            let acc = std::mem::replace(
-                &mut accs[*id as usize],
-                TermAcc {
-                    last_doc: 0,
-                    tf_slot: 0,
-                    df: 0,
-                    ttf: 0,
-                    data: Vec::new(),
-                },
-            );
+        for (key, acc) in sorted.entries {
             let value = enc.encode_term(&acc);
-            dict.insert(term, value)
+            drop(acc);
+            dict.insert(key.bytes(&sorted.long_keys), value)
                 .expect("terms are inserted sorted and unique");
         }
-        drop(accs);
         let dict = dict
             .into_inner()
             .expect("an in-memory FST build does not fail");
@@ -154,7 +131,7 @@ impl TextIndexBuilder {
         out.extend_from_slice(&flags.to_le_bytes());
         out.extend_from_slice(&(doc_lens.len() as u32).to_le_bytes());
         out.extend_from_slice(&total_tokens.to_le_bytes());
-        out.extend_from_slice(&(sorted.len() as u64).to_le_bytes());
+        out.extend_from_slice(&(num_terms as u64).to_le_bytes());
         for region in [&dict, &enc.postings, &enc.positions, &lens] {
             out.extend_from_slice(&(region.len() as u64).to_le_bytes());
         }
@@ -205,7 +182,12 @@ impl<'a> Encoder<'a> {
 
     /// Encodes one term and returns its dictionary value.
     fn encode_term(&mut self, acc: &TermAcc) -> u64 {
-        if acc.df == 1 {
+        let (mut df, mut ttf) = (0u32, 0u64);
+        for_each_doc(acc, self.with_positions, |_, tf| {
+            df += 1;
+            ttf += u64::from(tf);
+        });
+        if df == 1 {
             let (doc, tf) = (acc.data[0], acc.data[1]);
             let extra = if self.with_positions {
                 (tf == 1).then(|| acc.data[2])
@@ -228,7 +210,11 @@ impl<'a> Encoder<'a> {
         let mut block_bounds = std::mem::take(&mut self.block_bounds);
         block_bounds.clear();
         for chunk in pairs.chunks(BLOCK_LEN) {
-            block_bounds.push(cover(chunk.iter().copied(), self.avg_len, &mut self.scratch_pairs));
+            block_bounds.push(cover(
+                chunk.iter().copied(),
+                self.avg_len,
+                &mut self.scratch_pairs,
+            ));
         }
         let term_bound = if block_bounds.len() == 1 {
             block_bounds[0].clone()
@@ -239,17 +225,19 @@ impl<'a> Encoder<'a> {
                 &mut self.scratch_pairs,
             )
         };
-        write_vint(&mut self.postings, u64::from(acc.df));
-        write_vint(&mut self.postings, acc.ttf - u64::from(acc.df));
+        write_vint(&mut self.postings, u64::from(df));
+        write_vint(&mut self.postings, ttf - u64::from(df));
         write_vint(&mut self.postings, term_bound.len() as u64);
         for &(tf, len) in &term_bound {
             write_vint(&mut self.postings, u64::from(tf - 1));
             write_vint(&mut self.postings, u64::from(len));
         }
+        let term_min_len = pairs.iter().map(|p| p.1).min().unwrap_or(0);
+        write_vint(&mut self.postings, u64::from(term_min_len));
         if self.with_positions {
             write_vint(&mut self.postings, self.positions.len() as u64);
         }
-        let df = acc.df as usize;
+        let df = df as usize;
         let num_blocks = df.div_ceil(BLOCK_LEN);
         let multi = num_blocks > 1;
         let skip_stride = if self.with_positions {
@@ -304,6 +292,13 @@ impl<'a> Encoder<'a> {
                     entry[SKIP_BOUND + 2 * k] = tf_code(tf);
                     entry[SKIP_BOUND + 2 * k + 1] = len_code(len);
                 }
+                let block_min_len = pairs[block * BLOCK_LEN..]
+                    .iter()
+                    .take(BLOCK_LEN)
+                    .map(|p| p.1)
+                    .min()
+                    .unwrap_or(0);
+                entry[SKIP_MIN_LEN] = len_code(block_min_len);
                 if self.with_positions {
                     let pos_end = u32::try_from(self.positions.len() - positions_start)
                         .expect("a term's positions are under 4 GiB");

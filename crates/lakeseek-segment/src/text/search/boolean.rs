@@ -216,7 +216,9 @@ impl<I: Scorer, E: Scorer> Scorer for Exclusion<I, E> {
         self.include.cost()
     }
     fn take_error(&mut self) -> Option<TextIndexError> {
-        self.include.take_error().or_else(|| self.exclude.take_error())
+        self.include
+            .take_error()
+            .or_else(|| self.exclude.take_error())
     }
 }
 
@@ -268,7 +270,9 @@ impl<R: Scorer, O: Scorer> Scorer for ReqOpt<R, O> {
         self.max_score
     }
     fn shallow_seek(&mut self, target: u32) -> u32 {
-        self.req.shallow_seek(target).min(self.opt.shallow_seek(target))
+        self.req
+            .shallow_seek(target)
+            .min(self.opt.shallow_seek(target))
     }
     fn block_max_score(&mut self) -> f32 {
         let sum = f64::from(self.req.block_max_score()) + f64::from(self.opt.block_max_score());

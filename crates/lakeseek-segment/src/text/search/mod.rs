@@ -161,10 +161,7 @@ impl<'a> Matcher<'a> {
             let Some(info) = reader.term(term)? else {
                 return Ok(Matcher::Empty);
             };
-            let group = terms[..i]
-                .iter()
-                .position(|t| t.0 == term)
-                .unwrap_or(i) as u32;
+            let group = terms[..i].iter().position(|t| t.0 == term).unwrap_or(i) as u32;
             resolved.push((info, position - base, group));
         }
         if resolved.len() == 1 {

@@ -15,9 +15,9 @@
 //! The score is BM25 of the phrase frequency, with the weight the caller
 //! built from the summed idf of the phrase's terms.
 
-use super::scorer::Scorer;
+use super::scorer::{bound_score_scaled, Scorer};
 use crate::text::bm25::TermWeight;
-use crate::text::index::{DocLens, PostingsCursor, TextIndexError, TERMINATED};
+use crate::text::index::{BlockBound, DocLens, PostingsCursor, TextIndexError, TERMINATED};
 
 /// The frequency of a phrase in one document; see the module documentation.
 ///
@@ -51,7 +51,12 @@ impl PhraseScratch {
         if slop == 0 {
             self.exact(&positions[..n], &offsets[..n])
         } else {
-            self.sloppy(&positions[..n], &offsets[..n], &groups[..n], i64::from(slop))
+            self.sloppy(
+                &positions[..n],
+                &offsets[..n],
+                &groups[..n],
+                i64::from(slop),
+            )
         }
     }
 
@@ -199,18 +204,28 @@ impl PhraseScratch {
     }
 }
 
-/// Upper bound of a phrase's score given each term's `(max_tf, min_len)`: an
-/// exact phrase occurs at most `min(tf)` times; a sloppy one counts at most
-/// one match per position of any of its terms.
-fn bound(weight: &TermWeight, slop: u32, maxes: &[(u32, u32)]) -> f32 {
-    let min_len = maxes.iter().map(|m| m.1).max().unwrap_or(0);
-    let freq = if slop == 0 {
-        maxes.iter().map(|m| m.0).min().unwrap_or(0) as f32
+/// Upper bound of a phrase's score given each term's bound. An exact phrase
+/// occurs at most as often as each of its terms, so each term's bound (with
+/// the phrase's weight) bounds it, and so does the smallest. A sloppy match
+/// uses a position of some term, so the frequency is at most the sum of the
+/// terms' frequencies, itself at most `n` times the largest: the largest
+/// bound with frequencies scaled by `n` bounds it.
+fn bound(weight: &TermWeight, slop: u32, bounds: &[BlockBound]) -> f32 {
+    if bounds.is_empty() {
+        return 0.0;
+    }
+    if slop == 0 {
+        bounds
+            .iter()
+            .map(|b| bound_score_scaled(weight, b, 1.0))
+            .fold(f32::INFINITY, f32::min)
     } else {
-        let sum: u64 = maxes.iter().map(|m| u64::from(m.0)).sum();
-        (sum as f32).next_up()
-    };
-    weight.score_freq(freq, min_len)
+        let n = bounds.len() as f32;
+        bounds
+            .iter()
+            .map(|b| bound_score_scaled(weight, b, n))
+            .fold(0.0, f32::max)
+    }
 }
 
 /// Scores a phrase: conjunction of its terms' postings plus a positions check.
@@ -231,7 +246,7 @@ pub(crate) struct PhraseScorer<'a> {
     pruning: bool,
     checked_until: u32,
     buffers: Vec<Vec<u32>>,
-    block_maxes: Vec<(u32, u32)>,
+    block_bounds: Vec<BlockBound>,
     scratch: PhraseScratch,
     error: Option<TextIndexError>,
 }
@@ -255,8 +270,8 @@ impl<'a> PhraseScorer<'a> {
         }
         let mut order: Vec<usize> = (0..n).collect();
         order.sort_by_key(|&i| (cursors[i].doc_freq(), i));
-        let maxes: Vec<(u32, u32)> = cursors.iter().map(|c| c.term_max()).collect();
-        let max_score = bound(&weight, slop, &maxes);
+        let bounds: Vec<BlockBound> = cursors.iter().map(|c| c.term_bound()).collect();
+        let max_score = bound(&weight, slop, &bounds);
         let mut scorer = PhraseScorer {
             cursors,
             offsets,
@@ -272,7 +287,7 @@ impl<'a> PhraseScorer<'a> {
             pruning: false,
             checked_until: 0,
             buffers: vec![Vec::new(); n],
-            block_maxes: maxes,
+            block_bounds: bounds,
             scratch: PhraseScratch::default(),
             error: None,
         };
@@ -379,10 +394,10 @@ impl Scorer for PhraseScorer<'_> {
     }
 
     fn block_max_score(&mut self) -> f32 {
-        for (m, c) in self.block_maxes.iter_mut().zip(&self.cursors) {
-            *m = c.block_max();
+        for (b, c) in self.block_bounds.iter_mut().zip(&self.cursors) {
+            *b = c.block_bound();
         }
-        bound(&self.weight, self.slop, &self.block_maxes)
+        bound(&self.weight, self.slop, &self.block_bounds)
     }
 
     fn set_threshold(&mut self, threshold: f32) {

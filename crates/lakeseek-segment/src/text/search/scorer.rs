@@ -122,6 +122,19 @@ pub(crate) fn bound_score(weight: &TermWeight, bound: &BlockBound) -> f32 {
         .pairs()
         .iter()
         .fold(0.0f32, |m, &(tf, len)| m.max(weight.max_score(tf, len)));
+    with_slack(best)
+}
+
+/// [`bound_score`] for frequencies up to `scale` times the pairs' tf.
+pub(crate) fn bound_score_scaled(weight: &TermWeight, bound: &BlockBound, scale: f32) -> f32 {
+    let best = bound.pairs().iter().fold(0.0f32, |m, &(tf, len)| {
+        m.max(weight.score_freq(tf as f32 * scale, len))
+    });
+    with_slack(best)
+}
+
+#[inline]
+fn with_slack(best: f32) -> f32 {
     if best > 0.0 {
         (best * (1.0 + 8.0 * f32::EPSILON)).next_up()
     } else {

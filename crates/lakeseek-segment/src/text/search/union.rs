@@ -9,7 +9,11 @@ use super::scorer::{may_beat, sum_bound, Scorer};
 use crate::text::index::{TextIndexError, TERMINATED};
 
 #[allow(missing_docs)]
-pub static DBG: [std::sync::atomic::AtomicU64; 3] = [std::sync::atomic::AtomicU64::new(0), std::sync::atomic::AtomicU64::new(0), std::sync::atomic::AtomicU64::new(0)];
+pub static DBG: [std::sync::atomic::AtomicU64; 3] = [
+    std::sync::atomic::AtomicU64::new(0),
+    std::sync::atomic::AtomicU64::new(0),
+    std::sync::atomic::AtomicU64::new(0),
+];
 pub(crate) struct Union<S> {
     /// In clause order; never moved (a scorer can be large).
     scorers: Vec<S>,

@@ -1,0 +1,56 @@
+//! LakeSeek's search table functions for SQL: `fts`, and the machinery they
+//! share (argument parsing, pushed-down filters, result assembly).
+
+mod args;
+mod filter;
+mod fts;
+mod prepare;
+mod provider;
+mod rows;
+mod vector;
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use datafusion::common::{plan_err, Result};
+use datafusion::prelude::SessionContext;
+use lakeseek_table::Table;
+
+pub(crate) use prepare::prepare;
+
+/// Tables opened for the statement being planned: table functions are
+/// called synchronously, so the tables they name are opened beforehand.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct OpenTables(Arc<RwLock<HashMap<String, Table>>>);
+
+impl OpenTables {
+    pub(crate) fn insert(&self, name: &str, table: Table) {
+        self.0
+            .write()
+            .expect("open tables lock")
+            .insert(name.to_string(), table);
+    }
+
+    pub(crate) fn get(&self, name: &str) -> Result<Table> {
+        match self.0.read().expect("open tables lock").get(name) {
+            Some(t) => Ok(t.clone()),
+            None => plan_err!("table {name:?} does not exist (the first argument of a search function must be a table name literal)"),
+        }
+    }
+}
+
+/// Registers the search functions on a session.
+pub(crate) fn register(ctx: &SessionContext, tables: &OpenTables) {
+    ctx.register_udtf(
+        "fts",
+        Arc::new(fts::FtsFunction {
+            tables: tables.clone(),
+        }),
+    );
+    ctx.register_udtf(
+        "vector_search",
+        Arc::new(vector::VectorSearchFunction {
+            tables: tables.clone(),
+        }),
+    );
+}

@@ -1,0 +1,192 @@
+//! Vector search over a snapshot.
+//!
+//! Segments with a vector section are searched through their IVF/RaBitQ
+//! index; segments without one (small or fresh data) are searched exactly
+//! over the decoded column, so nothing written is ever invisible. Results of
+//! all segments merge by distance, ties by `_id`.
+
+use arrow::array::{Array, AsArray};
+use arrow::datatypes::Float32Type;
+use lakeseek_segment::vector::{
+    exact_search, Metric as VectorMetric, SearchParams, VectorIndexReader,
+};
+use roaring::RoaringBitmap;
+
+use crate::error::{TableError, TableResult};
+use crate::indexing::vector_section;
+use crate::manifest::Snapshot;
+use crate::options::Metric;
+use crate::table::Table;
+
+/// A vector search request.
+#[derive(Debug, Clone)]
+pub struct VectorSearch<'a> {
+    pub column: String,
+    pub query: Vec<f32>,
+    pub k: usize,
+    /// Clusters probed per indexed segment (default tuned for recall@10 ≥ 0.95).
+    pub nprobe: Option<usize>,
+    /// Candidates reranked per result (`k × refine`).
+    pub refine: Option<usize>,
+    /// Search every segment exactly, ignoring indexes.
+    pub exact: bool,
+    /// Rows allowed per segment (`None` = all).
+    pub allowed: Option<&'a [RoaringBitmap]>,
+}
+
+impl<'a> VectorSearch<'a> {
+    pub fn new(column: &str, query: Vec<f32>, k: usize) -> Self {
+        VectorSearch {
+            column: column.into(),
+            query,
+            k,
+            nprobe: None,
+            refine: None,
+            exact: false,
+            allowed: None,
+        }
+    }
+}
+
+/// One hit: where the row is, its `_id` and distance (smaller is closer:
+/// squared L2, 1 − cosine, or −dot).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct VectorHit {
+    pub segment: usize,
+    pub row: u32,
+    pub id: u64,
+    pub distance: f32,
+}
+
+/// Filters more selective than this fraction of a segment's rows are
+/// searched exactly: an index probe would find too few allowed rows.
+const EXACT_FILTER_FRACTION: f64 = 0.02;
+
+pub(crate) fn segment_metric(metric: Metric) -> VectorMetric {
+    match metric {
+        Metric::Cosine => VectorMetric::Cosine,
+        Metric::L2 => VectorMetric::L2,
+        Metric::Dot => VectorMetric::Dot,
+    }
+}
+
+impl Table {
+    /// Runs a vector search over `snapshot`.
+    pub async fn vector_search(
+        &self,
+        snapshot: &Snapshot,
+        request: &VectorSearch<'_>,
+    ) -> TableResult<Vec<VectorHit>> {
+        let meta = &snapshot.metadata;
+        let declared = meta
+            .options
+            .vector_columns
+            .iter()
+            .find(|v| v.column == request.column)
+            .ok_or_else(|| TableError::InvalidQuery {
+                query: request.column.clone(),
+                position: None,
+                message: format!(
+                    "{:?} is not a vector column of table {}",
+                    request.column, meta.name
+                ),
+            })?;
+        if request.query.len() != declared.dimension {
+            return Err(TableError::VectorDimension {
+                column: request.column.clone(),
+                expected: declared.dimension,
+                found: request.query.len(),
+            });
+        }
+        if let Some(i) = request.query.iter().position(|x| !x.is_finite()) {
+            return Err(TableError::InvalidQuery {
+                query: request.column.clone(),
+                position: Some(i),
+                message: format!("query vector component {i} is not a finite number"),
+            });
+        }
+        let metric = segment_metric(declared.metric);
+        let mut hits: Vec<VectorHit> = Vec::new();
+        for (s, entry) in snapshot.segments.iter().enumerate() {
+            let filter = request.allowed.map(|a| &a[s]);
+            if filter.is_some_and(|f| f.is_empty()) {
+                continue;
+            }
+            let selective = filter
+                .is_some_and(|f| (f.len() as f64) < EXACT_FILTER_FRACTION * entry.rows as f64);
+            let section = if request.exact || selective {
+                None
+            } else {
+                self.read_section(entry, &vector_section(&request.column))
+                    .await?
+            };
+            let found = match section {
+                Some(bytes) => {
+                    let reader =
+                        VectorIndexReader::open(bytes).map_err(|e| self.vector_error(entry, e))?;
+                    let mut params = SearchParams {
+                        k: request.k,
+                        ..Default::default()
+                    };
+                    if let Some(n) = request.nprobe {
+                        params.nprobe = n;
+                    }
+                    if let Some(r) = request.refine {
+                        params.refine = r;
+                    }
+                    reader
+                        .search(&request.query, &params, filter)
+                        .map_err(|e| self.vector_error(entry, e))?
+                }
+                None => {
+                    let batch = self
+                        .segment_columns(entry, std::slice::from_ref(&request.column))
+                        .await?;
+                    let list = batch.column(0).as_fixed_size_list();
+                    let values = list.values().as_primitive::<Float32Type>();
+                    // Null vectors are never results.
+                    let mut allowed_rows = filter.cloned();
+                    if list.null_count() > 0 {
+                        let valid: RoaringBitmap = (0..list.len() as u32)
+                            .filter(|&r| list.is_valid(r as usize))
+                            .collect();
+                        allowed_rows = Some(match allowed_rows {
+                            Some(a) => a & valid,
+                            None => valid,
+                        });
+                    }
+                    exact_search(
+                        metric,
+                        &request.query,
+                        values.values(),
+                        declared.dimension,
+                        request.k,
+                        allowed_rows.as_ref(),
+                    )
+                    .map_err(|e| self.vector_error(entry, e))?
+                }
+            };
+            hits.extend(found.into_iter().map(|(row, distance)| VectorHit {
+                segment: s,
+                row,
+                id: entry.row_id(row),
+                distance,
+            }));
+        }
+        hits.sort_by(|a, b| a.distance.total_cmp(&b.distance).then(a.id.cmp(&b.id)));
+        hits.truncate(request.k);
+        Ok(hits)
+    }
+
+    fn vector_error(
+        &self,
+        entry: &crate::manifest::SegmentEntry,
+        e: lakeseek_segment::vector::VectorError,
+    ) -> TableError {
+        TableError::InvalidQuery {
+            query: self.segment_path(entry),
+            position: None,
+            message: format!("vector search: {e}"),
+        }
+    }
+}
