@@ -24,11 +24,15 @@ impl SegmentReader {
     /// Opens a segment from its whole object.
     pub fn open(bytes: Bytes) -> SegmentResult<Self> {
         let data_end = data_end(&bytes)?;
-        let metadata = ArrowReaderMetadata::load(&bytes, Default::default()).map_err(|e| {
-            SegmentError::Parquet {
-                context: "reading the parquet footer",
-                source: e,
-            }
+        // parquet/arrow-ipc can panic on some corrupt footers (the embedded
+        // Arrow schema is decoded without full validation); a reader must
+        // turn that into an error, so the decoder runs behind catch_unwind.
+        let metadata = guard("parquet footer", || {
+            ArrowReaderMetadata::load(&bytes, Default::default())
+        })?
+        .map_err(|e| SegmentError::Parquet {
+            context: "reading the parquet footer",
+            source: e,
         })?;
         let kv = metadata
             .metadata()
@@ -96,11 +100,12 @@ impl SegmentReader {
             context: "starting to decode rows",
             source: e,
         })?;
-        let batches = reader
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| SegmentError::Arrow {
-                context: "decoding rows",
-                source: e,
+        let batches =
+            guard("row data", || reader.collect::<Result<Vec<_>, _>>())?.map_err(|e| {
+                SegmentError::Arrow {
+                    context: "decoding rows",
+                    source: e,
+                }
             })?;
         let decoded: usize = batches.iter().map(|b| b.num_rows()).sum();
         if decoded as u64 != self.footer.rows {
@@ -129,6 +134,13 @@ impl SegmentReader {
         }
         Ok(bytes)
     }
+}
+
+/// Runs a third-party decoder, turning a panic on corrupt input into
+/// [`SegmentError::Corrupt`].
+fn guard<T>(what: &str, decode: impl FnOnce() -> T) -> SegmentResult<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode))
+        .map_err(|_| SegmentError::corrupt(what, "the decoder rejected corrupt bytes"))
 }
 
 /// The offset where the Parquet footer starts, validated against the object.

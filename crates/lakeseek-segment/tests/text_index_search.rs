@@ -486,19 +486,12 @@ fn pruning_skips_work_on_frequent_terms() {
     let mut rng = StdRng::seed_from_u64(3);
     let c = Corpus::random(&mut rng, 20_000, 300);
     let r = c.reader();
-    let q = Q::Or(vec![Q::Term("w0".into(), 1.0), Q::Term("w1".into(), 1.0)]);
+    // A frequent and a rarer term: once the top 10 holds documents with the
+    // rarer one, documents with only the frequent one are skipped.
+    let q = Q::Or(vec![Q::Term("w0".into(), 1.0), Q::Term("w40".into(), 1.0)]);
     let all = brute_force(&q, &c, None);
     let got = top_k(to_matcher(&q, &c, &r), 10, None).unwrap();
     assert_same(&got.hits, &all[..10], "or");
-    let single = top_k(to_matcher(&Q::Term("w0".into(), 1.0), &c, &r), 10, None).unwrap();
-    eprintln!(
-        "DEBUG or scored {} of {}; single scored {} of {}; top {:?}",
-        got.docs_scored,
-        all.len(),
-        single.docs_scored,
-        c.postings["w0"].len(),
-        &got.hits[..3]
-    );
     assert!(
         got.docs_scored < all.len() as u64 / 2,
         "scored {} of {}",

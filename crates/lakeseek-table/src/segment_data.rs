@@ -77,6 +77,16 @@ impl Table {
             .collect();
         if !missing.is_empty() {
             let bytes = self.store().get_range_cached(&path, 0..entry.size).await?;
+            let found = crc32fast::hash(&bytes);
+            if found != entry.crc32 {
+                return Err(TableError::CorruptManifest {
+                    path: path.clone(),
+                    detail: format!(
+                        "segment crc {found:#010x}, the manifest records {:#010x}",
+                        entry.crc32
+                    ),
+                });
+            }
             let reader = SegmentReader::open(bytes).map_err(|source| TableError::Segment {
                 path: path.clone(),
                 source,

@@ -114,11 +114,13 @@ impl<'a> CallArgs<'a> {
             ScalarValue::List(a) => a.value(0),
             ScalarValue::LargeList(a) => a.value(0),
             ScalarValue::FixedSizeList(a) => a.value(0),
-            other => return plan_err!(
+            other => {
+                return plan_err!(
                 "{}: argument {} ({what}) must be an array of numbers like [0.1, 0.2], not {other}",
                 self.function,
                 index + 1
-            ),
+            )
+            }
         };
         let floats = arrow::compute::cast(&array, &DataType::Float32).or_else(|_| {
             plan_err!(
