@@ -34,7 +34,7 @@ pub use catalog::Catalog;
 pub use commit::RetryPolicy;
 pub use error::{TableError, TableResult};
 pub use indexing::{text_section, vector_section};
-pub use log::DEFAULT_CHECKPOINT_INTERVAL;
+pub use log::{version_object_path, DEFAULT_CHECKPOINT_INTERVAL, VERSIONS_PER_FOLDER};
 pub use manifest::{Action, Commit, SegmentEntry, Snapshot, TableMetadata, TextStats, ROW_ID};
 pub use options::{Metric, TableOptions, TextColumn, VectorColumn};
 pub use segment_data::{ColumnCache, DEFAULT_COLUMN_CACHE_BYTES};

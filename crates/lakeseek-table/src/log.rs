@@ -3,14 +3,17 @@
 //!
 //! Layout under the table directory:
 //! ```text
-//! _lakeseek/versions/{v:020}.json     one Commit per version, created with put_if_absent
-//! _lakeseek/checkpoints/{v:020}.json  the whole Snapshot at v, every `checkpoint_interval` versions
-//! _lakeseek/_last_checkpoint          advisory hint: {"version": v} of a recent checkpoint
-//! data/{uuid}.parquet                 segments
+//! _lakeseek/versions/{v/100:016}/{v:020}.json  one Commit per version, created with put_if_absent
+//! _lakeseek/checkpoints/{v:020}.json           the whole Snapshot at v, every `checkpoint_interval` versions
+//! _lakeseek/_last_checkpoint                   advisory hint: {"version": v} of a recent checkpoint
+//! data/{uuid}.parquet                          segments
 //! ```
-//! Opening reads the hint, one checkpoint, and lists only the versions after
-//! it (a single offset-listing request on S3/GCS), so its cost does not grow
-//! with the number of commits.
+//! Versions are grouped in folders of [`VERSIONS_PER_FOLDER`] so that finding
+//! the versions after `v` lists one short folder (rarely two), whatever the
+//! store: S3 and GCS push a listing offset down, but a local directory or a
+//! plain HTTP store cannot, and a flat folder made every commit's refresh cost
+//! grow with the table's age. Opening reads the hint, one checkpoint, and the
+//! folders after it, so its cost does not grow with the number of commits.
 
 use futures::future::try_join_all;
 use lakeseek_store::{Store, StoreError};
@@ -21,6 +24,19 @@ use crate::manifest::{self, Commit, Snapshot};
 
 /// Versions between checkpoints.
 pub const DEFAULT_CHECKPOINT_INTERVAL: u64 = 100;
+
+/// Versions per folder of the log. Fixed by the format (unlike the checkpoint
+/// interval, which each writer may choose): every reader must agree on where
+/// version `v` lives.
+pub const VERSIONS_PER_FOLDER: u64 = 100;
+
+/// Root-relative path of version `v` of table `table`.
+pub fn version_object_path(table: &str, v: u64) -> String {
+    format!(
+        "{table}/_lakeseek/versions/{:016}/{v:020}.json",
+        v / VERSIONS_PER_FOLDER
+    )
+}
 
 #[derive(Debug, Serialize, Deserialize)]
 struct CheckpointHint {
@@ -44,12 +60,12 @@ impl Log {
         }
     }
 
-    fn versions_dir(&self) -> String {
-        format!("{}/_lakeseek/versions/", self.name)
+    fn versions_folder(&self, folder: u64) -> String {
+        format!("{}/_lakeseek/versions/{folder:016}/", self.name)
     }
 
     pub(crate) fn version_path(&self, v: u64) -> String {
-        format!("{}/_lakeseek/versions/{v:020}.json", self.name)
+        version_object_path(&self.name, v)
     }
 
     fn checkpoint_path(&self, v: u64) -> String {
@@ -158,18 +174,35 @@ impl Log {
     }
 
     /// Applies every commit newer than `snapshot`.
+    ///
+    /// Lists the folder holding the next version; only when that folder is
+    /// complete can a later one exist, so the next is listed too, and so on.
     pub(crate) async fn refresh(&self, mut snapshot: Snapshot) -> TableResult<Snapshot> {
-        let newer = self
-            .store
-            .list_after(&self.versions_dir(), &self.version_path(snapshot.version))
-            .await?;
-        let mut versions: Vec<u64> = newer.iter().filter_map(|p| parse_version(p)).collect();
-        versions.sort_unstable();
-        let commits = try_join_all(versions.iter().map(|&v| self.read_commit(v))).await?;
-        for (v, commit) in versions.iter().zip(&commits) {
-            snapshot.apply(commit, &self.version_path(*v))?;
+        let mut folder = (snapshot.version + 1) / VERSIONS_PER_FOLDER;
+        loop {
+            let newer = self
+                .store
+                .list_after(
+                    &self.versions_folder(folder),
+                    &self.version_path(snapshot.version),
+                )
+                .await?;
+            let mut versions: Vec<u64> = newer
+                .iter()
+                .filter_map(|p| parse_version(p))
+                .filter(|&v| v > snapshot.version)
+                .collect();
+            versions.sort_unstable();
+            let commits = try_join_all(versions.iter().map(|&v| self.read_commit(v))).await?;
+            for (v, commit) in versions.iter().zip(&commits) {
+                snapshot.apply(commit, &self.version_path(*v))?;
+            }
+            let folder_end = (folder + 1) * VERSIONS_PER_FOLDER - 1;
+            if snapshot.version < folder_end {
+                return Ok(snapshot);
+            }
+            folder += 1;
         }
-        Ok(snapshot)
     }
 
     /// The snapshot at exactly version `v`.

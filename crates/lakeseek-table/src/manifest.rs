@@ -1,7 +1,7 @@
 //! The table's manifest: commit records (what one version changed) and the
 //! snapshot state they fold into.
 //!
-//! Version `v` is the object `_lakeseek/versions/{v:020}.json` holding one
+//! Version `v` is the object `_lakeseek/versions/{v/100:016}/{v:020}.json` holding one
 //! [`Commit`]. A checkpoint `_lakeseek/checkpoints/{v:020}.json` holds the
 //! whole [`Snapshot`] at `v`, so opening a table reads one checkpoint and the
 //! few commits after it, never the whole log.

@@ -58,7 +58,7 @@ async fn lifecycle(db: &Catalog) {
     db.store().put("notatable/file", "x".into()).await.unwrap();
     db.store()
         .put(
-            "halfway/_lakeseek/versions/00000000000000000001.json",
+            &lakeseek_table::version_object_path("halfway", 1),
             "{}".into(),
         )
         .await

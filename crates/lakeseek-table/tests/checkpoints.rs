@@ -160,3 +160,38 @@ async fn a_hint_naming_a_missing_checkpoint_is_ignored() {
     let opened = catalog(dir.path()).open_table("t").await.unwrap();
     assert_eq!(opened.snapshot(), expected);
 }
+
+#[tokio::test]
+async fn the_log_spans_version_folders() {
+    // Versions are grouped in folders of VERSIONS_PER_FOLDER; without
+    // checkpoints, opening and refreshing must walk from one folder into the
+    // next, including a folder that is exactly full.
+    let per = lakeseek_table::VERSIONS_PER_FOLDER;
+    let dir = tempfile::tempdir().unwrap();
+    let db = local(dir.path()).with_checkpoint_interval(0);
+    let table = create(&db, "t").await;
+    let stale = local(dir.path()).open_table("t").await.unwrap();
+    let appends = 2 * per + 3;
+    for i in 0..appends as i64 {
+        table.append(&batch(i, 1)).await.unwrap();
+    }
+    let folders = db.store().list_dirs("t/_lakeseek/versions/").await.unwrap();
+    assert_eq!(folders.len(), 3, "{folders:?}");
+    let first = db
+        .store()
+        .list(&format!("t/_lakeseek/versions/{:016}/", 0))
+        .await
+        .unwrap();
+    assert_eq!(first.len() as u64, per, "{folders:?}");
+
+    let (snapshot, keys, ids) = latest(&db, "t").await;
+    assert_eq!(snapshot.version, appends);
+    assert_eq!(keys, (0..appends as i64).collect::<Vec<_>>());
+    assert_dense(&ids);
+    // A handle opened at version 0 catches up across every folder.
+    assert_eq!(stale.refresh().await.unwrap(), snapshot);
+    // Every version is still readable by number.
+    for v in [per - 1, per, 2 * per, appends] {
+        assert_eq!(table.snapshot_at(v).await.unwrap().version, v);
+    }
+}

@@ -14,7 +14,7 @@ use lakeseek_testkit::batch;
 use common::*;
 
 fn version(v: u64) -> String {
-    format!("t/_lakeseek/versions/{v:020}.json")
+    lakeseek_table::version_object_path("t", v)
 }
 
 /// A table `t` on a fresh local directory with one append of keys 0..5

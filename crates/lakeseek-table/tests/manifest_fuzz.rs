@@ -17,7 +17,7 @@ use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use common::*;
 
 fn version_path(v: u64) -> String {
-    format!("t/_lakeseek/versions/{v:020}.json")
+    lakeseek_table::version_object_path("t", v)
 }
 const CHECKPOINT: &str = "t/_lakeseek/checkpoints/00000000000000000002.json";
 const HINT: &str = "t/_lakeseek/_last_checkpoint";

@@ -86,7 +86,7 @@ pub async fn log_versions(db: &Catalog, name: &str) -> Vec<u64> {
 
 /// The commit stored at version `v`.
 pub async fn read_commit(db: &Catalog, name: &str, v: u64) -> Commit {
-    let path = format!("{name}/_lakeseek/versions/{v:020}.json");
+    let path = lakeseek_table::version_object_path(name, v);
     let bytes = db.store().get(&path).await.unwrap();
     decode_commit(&bytes, &path).unwrap()
 }
