@@ -126,7 +126,9 @@ pub struct Snapshot {
     pub version: u64,
     pub timestamp_ms: u64,
     pub metadata: TableMetadata,
-    pub segments: Vec<SegmentEntry>,
+    /// Shared entries: a snapshot is cloned on every commit attempt and
+    /// read path, and must stay cheap to clone however many segments it has.
+    pub segments: Vec<Arc<SegmentEntry>>,
     /// The smallest `_id` not yet used or reserved.
     pub next_row_id: u64,
 }
@@ -196,7 +198,7 @@ impl Snapshot {
                         return Err(corrupt(format!("segment {} added twice", seg.path)));
                     }
                     self.next_row_id = self.next_row_id.max(seg.id_max.saturating_add(1));
-                    self.segments.push(seg.clone());
+                    self.segments.push(Arc::new(seg.clone()));
                 }
                 Action::RemoveSegment { path: seg } => {
                     let before = self.segments.len();
