@@ -409,7 +409,9 @@ fn random_query(rng: &mut StdRng, c: &Corpus, depth: u32) -> Q {
 
 #[test]
 fn random_queries_match_brute_force() {
-    for seed in 0..3u64 {
+    // More seeds: TEXT_INDEX_SEEDS=50 cargo test --release ...
+    let seeds = std::env::var("TEXT_INDEX_SEEDS").map_or(3, |s| s.parse().unwrap_or(3));
+    for seed in 0..seeds {
         let mut rng = StdRng::seed_from_u64(seed);
         let c = Corpus::random(&mut rng, 3000, 400);
         let r = c.reader();

@@ -13,13 +13,13 @@
 //!
 //! ```text
 //! norm  = c0 + c1 * len
-//! score = w / (1 + norm / tf)          ( = w * tf / (tf + norm) )
+//! score = (w * tf) / (tf + norm)
 //! ```
 //!
-//! Every step is monotone, so the score never decreases with `tf` and never
-//! increases with `len`, even after rounding: `max_score(max_tf, min_len)` is
-//! a true upper bound of `score(tf, len)` for any `tf <= max_tf` and
-//! `len >= min_len`, which is what block-max pruning relies on.
+//! Five roundings separate a score from its exact value, so it is within a
+//! relative `3 * f32::EPSILON` of it; the upper bounds used for pruning add
+//! a larger relative slack (`search::scorer::bound_score`), which keeps
+//! pruning exact.
 
 /// BM25 parameters.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -114,11 +114,12 @@ impl TermWeight {
             return 0.0;
         }
         let norm = self.norm_base + self.norm_per_len * doc_len as f32;
-        self.weight / (1.0 + norm / freq)
+        (self.weight * freq) / (freq + norm)
     }
 
-    /// An upper bound of [`TermWeight::score`] over documents with
-    /// `tf <= max_tf` and `doc_len >= min_len`.
+    /// The score of the extreme document `(max_tf, min_len)`, which bounds
+    /// the score of any document with `tf <= max_tf` and `doc_len >= min_len`
+    /// up to rounding (see the module documentation).
     #[inline]
     pub fn max_score(&self, max_tf: u32, min_len: u32) -> f32 {
         self.score(max_tf, min_len)

@@ -12,6 +12,7 @@
 //! bytes before use, and corruption surfaces as a [`TextIndexError`] (for a
 //! cursor, see [`PostingsCursor::error`]), never as a panic.
 
+mod block;
 mod bound;
 mod format;
 mod postings;

@@ -13,10 +13,11 @@
 
 use bitpacking::{BitPacker, BitPacker4x};
 
+use super::block::{decode_docs, decode_positions, decode_values};
 use super::bound::{len_decode, tf_decode, BlockBound, MAX_PAIRS};
 use super::format::{
-    block_bytes, corrupt, read_u32, unpack, ByteReader, BLOCK_LEN, SKIP_BLOCK_END, SKIP_BOUND,
-    SKIP_LAST_DOC, SKIP_MIN_LEN, SKIP_POS_END,
+    block_bytes, corrupt, read_u32, BLOCK_LEN, SKIP_BLOCK_END, SKIP_BOUND, SKIP_LAST_DOC,
+    SKIP_MIN_LEN, SKIP_POS_END,
 };
 use super::reader::TextIndexReader;
 use super::{TermInfo, TermLoc, TextIndexError, TERMINATED};
@@ -454,27 +455,7 @@ impl<'a> PostingsCursor<'a> {
             Some(p)
         };
         let packed = &data[2..2 + doc_len];
-        if n == BLOCK_LEN {
-            self.packer
-                .decompress_strictly_sorted(prev, packed, &mut self.docs, doc_bits);
-        } else {
-            let docs = &mut self.docs[..n];
-            unpack(packed, doc_bits, docs);
-            let mut acc = prev.unwrap_or(u32::MAX);
-            for d in docs.iter_mut() {
-                acc = acc.wrapping_add(*d).wrapping_add(1);
-                *d = acc;
-            }
-        }
-        // Deltas are at least one, so ids strictly increase unless the sum
-        // wrapped around; check element-wise only when it could have.
-        let base = prev.map_or(0, |p| u64::from(p) + 1);
-        if base + ((n as u64) << doc_bits) > u64::from(u32::MAX) + 1 {
-            let docs = &self.docs[..n];
-            if u64::from(docs[0]) < base || docs.windows(2).any(|w| w[0] >= w[1]) {
-                return Err(corrupt("block doc ids"));
-            }
-        }
+        decode_docs(&self.packer, prev, packed, doc_bits, &mut self.docs[..n])?;
         let last = self.docs[n - 1];
         if last >= self.num_docs {
             return Err(corrupt("block doc ids"));
@@ -506,12 +487,7 @@ impl<'a> PostingsCursor<'a> {
             self.freqs[..n].fill(1);
             return;
         };
-        if n == BLOCK_LEN {
-            self.packer
-                .decompress(packed, &mut self.freqs, self.tf_bits);
-        } else {
-            unpack(packed, self.tf_bits, &mut self.freqs[..n]);
-        }
+        decode_values(&self.packer, packed, self.tf_bits, &mut self.freqs[..n]);
         for f in &mut self.freqs[..n] {
             *f = f.saturating_add(1);
         }
@@ -549,35 +525,11 @@ impl<'a> PostingsCursor<'a> {
             total += u64::from(self.freqs[i]);
             self.pos_starts[i + 1] = u32::try_from(total).map_err(|_| corrupt(what))?;
         }
-        // Every chunk of up to 128 values takes at least its width byte, so a
-        // total the bytes cannot hold is corruption, caught before allocating.
-        if total > self.total_term_freq || total > (unit.len() as u64).saturating_mul(128) {
+        if total > self.total_term_freq {
             return Err(corrupt(what));
         }
-        let total = total as usize;
-        self.pos_values.clear();
-        self.pos_values
-            .try_reserve(total)
-            .map_err(|_| corrupt(what))?;
-        let mut r = ByteReader::new(unit);
-        let mut chunk = [0u32; BLOCK_LEN];
-        while self.pos_values.len() < total {
-            let c = (total - self.pos_values.len()).min(BLOCK_LEN);
-            let bits = r.u8(what)?;
-            if bits > 32 {
-                return Err(corrupt(what));
-            }
-            let packed = r.take(block_bytes(c, bits), what)?;
-            if c == BLOCK_LEN {
-                self.packer.decompress(packed, &mut chunk, bits);
-            } else {
-                unpack(packed, bits, &mut chunk[..c]);
-            }
-            self.pos_values.extend_from_slice(&chunk[..c]);
-        }
-        if self.num_blocks > 1 && r.position() != unit.len() {
-            return Err(corrupt(what));
-        }
+        let exact = self.num_blocks > 1;
+        decode_positions(&self.packer, unit, total, exact, &mut self.pos_values)?;
         self.pos_block = self.block;
         Ok(())
     }

@@ -4,6 +4,7 @@
 
 use bitpacking::{BitPacker, BitPacker4x};
 
+use super::block::{encode_positions, encode_postings};
 use super::bound::{cover, len_code, tf_code};
 use super::format::{
     bits_for, pack, write_vint, BLOCK_LEN, DOC_LEN_PADDING, FLAG_POSITIONS, HEADER_LEN, MAGIC,
@@ -158,7 +159,6 @@ struct Encoder<'a> {
     docs: Vec<u32>,
     tfs: Vec<u32>,
     pos_values: Vec<u32>,
-    scratch: Vec<u32>,
 }
 
 impl<'a> Encoder<'a> {
@@ -176,7 +176,6 @@ impl<'a> Encoder<'a> {
             docs: Vec::with_capacity(BLOCK_LEN),
             tfs: Vec::with_capacity(BLOCK_LEN),
             pos_values: Vec::new(),
-            scratch: Vec::with_capacity(BLOCK_LEN),
         }
     }
 
@@ -275,9 +274,15 @@ impl<'a> Encoder<'a> {
                     i += tf as usize;
                 }
             }
-            self.encode_block(prev);
+            encode_postings(
+                &self.packer,
+                prev,
+                &self.docs,
+                &self.tfs,
+                &mut self.postings,
+            );
             if self.with_positions {
-                self.encode_positions();
+                encode_positions(&self.packer, &self.pos_values, &mut self.positions);
             }
             let last_doc = *self.docs.last().expect("a block holds at least one doc");
             if multi {
@@ -311,56 +316,6 @@ impl<'a> Encoder<'a> {
         self.pairs = pairs;
         self.block_bounds = block_bounds;
         value
-    }
-
-    /// Appends one postings block: bit widths, doc-id deltas, tf - 1.
-    fn encode_block(&mut self, prev: Option<u32>) {
-        let n = self.docs.len();
-        self.scratch.clear();
-        self.scratch.extend(self.tfs.iter().map(|&tf| tf - 1));
-        if n == BLOCK_LEN {
-            let nb_doc = self.packer.num_bits_strictly_sorted(prev, &self.docs);
-            let nb_tf = self.packer.num_bits(&self.scratch);
-            self.postings.push(nb_doc);
-            self.postings.push(nb_tf);
-            let mut buf = [0u8; 4 * BLOCK_LEN];
-            let len = self
-                .packer
-                .compress_strictly_sorted(prev, &self.docs, &mut buf, nb_doc);
-            self.postings.extend_from_slice(&buf[..len]);
-            let len = self.packer.compress(&self.scratch, &mut buf, nb_tf);
-            self.postings.extend_from_slice(&buf[..len]);
-        } else {
-            let mut deltas = [0u32; BLOCK_LEN];
-            let mut before = prev.unwrap_or(u32::MAX);
-            for (d, &doc) in deltas.iter_mut().zip(&self.docs) {
-                *d = doc.wrapping_sub(before).wrapping_sub(1);
-                before = doc;
-            }
-            let deltas = &deltas[..n];
-            let nb_doc = bits_for(deltas.iter().fold(0, |a, &d| a | d));
-            let nb_tf = bits_for(self.scratch.iter().fold(0, |a, &t| a | t));
-            self.postings.push(nb_doc);
-            self.postings.push(nb_tf);
-            pack(deltas, nb_doc, &mut self.postings);
-            pack(&self.scratch, nb_tf, &mut self.postings);
-        }
-    }
-
-    /// Appends the positions unit of the current block: chunks of up to 128
-    /// position deltas, each a bit width and the packed values.
-    fn encode_positions(&mut self) {
-        let mut buf = [0u8; 4 * BLOCK_LEN];
-        for chunk in self.pos_values.chunks(BLOCK_LEN) {
-            let bits = bits_for(chunk.iter().fold(0, |a, &v| a | v));
-            self.positions.push(bits);
-            if chunk.len() == BLOCK_LEN {
-                let len = self.packer.compress(chunk, &mut buf, bits);
-                self.positions.extend_from_slice(&buf[..len]);
-            } else {
-                pack(chunk, bits, &mut self.positions);
-            }
-        }
     }
 }
 

@@ -32,8 +32,10 @@
 mod display;
 mod error;
 mod parser;
+mod plain;
 
 pub use error::{QueryError, QueryErrorKind};
+pub use plain::plain_text_query;
 
 /// The largest fuzzy edit distance (`term~2`).
 pub const MAX_FUZZY_DISTANCE: u8 = 2;

@@ -1,52 +1,61 @@
 //! Disjunction: documents matching any clause, scored by the sum of the
-//! matching clauses in clause order. With a threshold it runs block-max WAND
-//! (Ding & Suel): clauses are kept sorted by current doc, a pivot is chosen
-//! where the running sum of clause upper bounds first exceeds the threshold,
-//! and the block-max bounds of the clauses up to the pivot decide whether the
-//! pivot's block region can be skipped altogether.
+//! matching clauses in clause order.
+//!
+//! Without a threshold it is a plain union over clauses kept sorted by
+//! current doc. With one (top-k) it runs block-max MaxScore: the doc space is
+//! cut into windows ending at the first block end of any clause; in each,
+//! clauses are ranked by their block-max score, and those whose bounds
+//! together cannot beat the threshold are *non-essential* — a document only
+//! they match cannot enter the top k — so only the essential clauses'
+//! documents are visited, and the others are probed, highest bound first,
+//! only while the document can still beat the threshold. A clause without
+//! which no document can beat the threshold is *required*: candidates must
+//! match it, and the scan leapfrogs to its next document when it does not.
+//! Bounds carry a rounding slack, so pruning never drops a true top-k hit.
 
 use super::scorer::{may_beat, sum_bound, Scorer};
 use crate::text::index::{TextIndexError, TERMINATED};
 
-#[allow(missing_docs)]
-pub static DBG: [std::sync::atomic::AtomicU64; 3] = [
-    std::sync::atomic::AtomicU64::new(0),
-    std::sync::atomic::AtomicU64::new(0),
-    std::sync::atomic::AtomicU64::new(0),
-];
 pub(crate) struct Union<S> {
     /// In clause order; never moved (a scorer can be large).
     scorers: Vec<S>,
-    max_scores: Vec<f32>,
-    /// Indices into `scorers`, sorted by current doc.
+    /// Indices into `scorers`, sorted by current doc (plain mode only).
     order: Vec<usize>,
     doc: u32,
     threshold: f32,
     pruning: bool,
-    /// Pivots up to this doc passed a block-max check under the current
-    /// threshold; checking again there rarely prunes, so it is skipped
-    /// (skipping a check never loses a match, only a chance to skip).
-    checked_until: u32,
     max_score: f32,
-    scratch: Vec<(usize, f32)>,
+    /// Block-max MaxScore state: the current window, each clause's bound in
+    /// it, clauses by ascending bound and how many of them are non-essential.
+    window: Option<Window>,
+    win_max: Vec<f32>,
+    by_bound: Vec<usize>,
+    /// Clauses every competitive document of the window must match.
+    required: Vec<usize>,
+}
+
+struct Window {
+    end: u32,
+    non_essential: usize,
+    non_essential_sum: f64,
 }
 
 impl<S: Scorer> Union<S> {
     /// A union of `scorers`, whose order is the clause order for summing.
     pub(crate) fn new(scorers: Vec<S>) -> Self {
         let n = scorers.len();
-        let max_scores: Vec<f32> = scorers.iter().map(|s| s.max_score()).collect();
-        let max_score = sum_bound(max_scores.iter().map(|&m| f64::from(m)).sum(), n);
+        let max_score = sum_bound(scorers.iter().map(|s| f64::from(s.max_score())).sum(), n);
         let mut union = Union {
             scorers,
-            max_scores,
             order: (0..n).collect(),
             doc: TERMINATED,
             threshold: f32::NEG_INFINITY,
             pruning: false,
-            checked_until: 0,
             max_score,
-            scratch: Vec::with_capacity(n),
+            window: None,
+            win_max: vec![0.0; n],
+            by_bound: (0..n).collect(),
+            required: Vec::with_capacity(n),
         };
         union.restore_order();
         union.doc = union.first_doc();
@@ -83,85 +92,130 @@ impl<S: Scorer> Union<S> {
         }
     }
 
-    /// Positions the union on its next match (plain mode) or its next
-    /// candidate that may beat the threshold (pruning mode).
-    fn find_next(&mut self) -> u32 {
-        self.doc = if self.pruning {
-            self.next_candidate()
-        } else {
-            self.first_doc()
-        };
-        self.doc
+    /// Block-max MaxScore: within a window where every clause's block
+    /// bound holds, the clauses whose bounds together cannot beat the
+    /// threshold are non-essential: a document only they match cannot enter
+    /// the top k. Only the essential clauses' documents are visited; the
+    /// others are probed, highest bound first, while the document can still
+    /// beat the threshold.
+    fn next_maxscore(&mut self, mut start: u32) -> u32 {
+        let n = self.scorers.len();
+        'docs: loop {
+            if start == TERMINATED {
+                return TERMINATED;
+            }
+            let window = match &self.window {
+                Some(w) if start <= w.end => w,
+                _ => {
+                    let w = self.open_window(start);
+                    if w.non_essential == n {
+                        start = w.end.saturating_add(1);
+                        self.window = None;
+                        continue;
+                    }
+                    self.window.insert(w)
+                }
+            };
+            let (end, ne, ne_sum) = (window.end, window.non_essential, window.non_essential_sum);
+            let mut d = TERMINATED;
+            for &i in &self.by_bound[ne..] {
+                let s = &mut self.scorers[i];
+                let sd = if s.doc() < start {
+                    s.seek(start)
+                } else {
+                    s.doc()
+                };
+                d = d.min(sd);
+            }
+            if d > end {
+                start = end.saturating_add(1);
+                self.window = None;
+                continue;
+            }
+            // Leapfrog on the required clauses: a document one of them lacks
+            // cannot be competitive.
+            for &i in &self.required {
+                let s = &mut self.scorers[i];
+                let sd = if s.doc() < d { s.seek(d) } else { s.doc() };
+                if sd > d {
+                    start = sd;
+                    continue 'docs;
+                }
+            }
+            // First with the window bounds of the clauses on `d` (no scoring),
+            // then with their actual scores.
+            let mut bound = ne_sum;
+            for &i in &self.by_bound[ne..] {
+                if self.scorers[i].doc() == d {
+                    bound += f64::from(self.win_max[i]);
+                }
+            }
+            if !may_beat(bound, n, self.threshold) {
+                start = d + 1;
+                continue;
+            }
+            let mut partial = 0f64;
+            for &i in &self.by_bound[ne..] {
+                let s = &mut self.scorers[i];
+                if s.doc() == d {
+                    partial += f64::from(s.score());
+                }
+            }
+            let mut remaining = ne_sum;
+            if !may_beat(partial + remaining, n, self.threshold) {
+                start = d + 1;
+                continue;
+            }
+            for k in (0..ne).rev() {
+                let i = self.by_bound[k];
+                remaining -= f64::from(self.win_max[i]);
+                let s = &mut self.scorers[i];
+                let sd = if s.doc() < d { s.seek(d) } else { s.doc() };
+                if sd == d {
+                    partial += f64::from(s.score());
+                }
+                if !may_beat(partial + remaining, n, self.threshold) {
+                    start = d + 1;
+                    continue 'docs;
+                }
+            }
+            return d;
+        }
     }
 
-    fn next_candidate(&mut self) -> u32 {
-        let n = self.order.len();
-        loop {
-            DBG[0].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            // Pivot: the first clause at which the bounds of it and all the
-            // clauses before it (in doc order) may beat the threshold.
-            let mut acc = 0f64;
-            let mut pivot = None;
-            for rank in 0..n {
-                let i = self.order[rank];
-                if self.scorers[i].doc() == TERMINATED {
-                    break;
-                }
-                acc += f64::from(self.max_scores[i]);
-                if may_beat(acc, rank + 1, self.threshold) {
-                    pivot = Some(rank);
-                    break;
-                }
+    /// Sets up the window starting at `start`: up to the first block end of
+    /// any clause, with each clause's block bound and the essential split.
+    fn open_window(&mut self, start: u32) -> Window {
+        let mut end = TERMINATED;
+        for (s, m) in self.scorers.iter_mut().zip(&mut self.win_max) {
+            end = end.min(s.shallow_seek(start));
+            *m = s.block_max_score();
+        }
+        let win_max = &self.win_max;
+        self.by_bound
+            .sort_unstable_by(|&a, &b| win_max[a].total_cmp(&win_max[b]).then(a.cmp(&b)));
+        let total: f64 = self.win_max.iter().map(|&m| f64::from(m)).sum();
+        let n = self.scorers.len();
+        self.required.clear();
+        for (i, &m) in self.win_max.iter().enumerate() {
+            if !may_beat(total - f64::from(m), n, self.threshold) {
+                self.required.push(i);
             }
-            let Some(mut p) = pivot else {
-                return TERMINATED;
-            };
-            let pivot_doc = self.doc_at(p);
-            while p + 1 < n && self.doc_at(p + 1) == pivot_doc {
-                p += 1;
+        }
+        let mut sum = 0f64;
+        let mut non_essential = 0;
+        for (k, &i) in self.by_bound.iter().enumerate() {
+            let next = sum + f64::from(self.win_max[i]);
+            if may_beat(next, k + 1, self.threshold) {
+                break;
             }
-
-            if pivot_doc > self.checked_until || self.checked_until == TERMINATED {
-                let mut block_sum = 0f64;
-                let mut end = TERMINATED;
-                for rank in 0..=p {
-                    let s = &mut self.scorers[self.order[rank]];
-                    end = end.min(s.shallow_seek(pivot_doc));
-                    block_sum += f64::from(s.block_max_score());
-                }
-                if !may_beat(block_sum, p + 1, self.threshold) {
-                    DBG[1].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    // Nothing in [pivot, next) can beat the threshold: only
-                    // the clauses up to the pivot match there, and their
-                    // blocks say no.
-                    let mut next = end.saturating_add(1);
-                    if p + 1 < n {
-                        next = next.min(self.doc_at(p + 1));
-                    }
-                    for rank in 0..=p {
-                        let s = &mut self.scorers[self.order[rank]];
-                        if s.doc() < next {
-                            s.seek(next);
-                        }
-                    }
-                    self.restore_order();
-                    continue;
-                }
-                self.checked_until = end;
-            }
-            if self.doc_at(0) == pivot_doc {
-                DBG[2].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                return pivot_doc;
-            }
-            // Clauses behind the pivot cannot produce a competitive document
-            // before it on their own.
-            for rank in 0..p {
-                let s = &mut self.scorers[self.order[rank]];
-                if s.doc() < pivot_doc {
-                    s.seek(pivot_doc);
-                }
-            }
-            self.restore_order();
+            sum = next;
+            non_essential = k + 1;
+        }
+        Window {
+            end,
+            non_essential,
+            non_essential_sum: sum,
         }
     }
 }
@@ -177,6 +231,10 @@ impl<S: Scorer> Scorer for Union<S> {
         if d == TERMINATED {
             return d;
         }
+        if self.pruning {
+            self.doc = self.next_maxscore(d + 1);
+            return self.doc;
+        }
         for rank in 0..self.order.len() {
             let s = &mut self.scorers[self.order[rank]];
             if s.doc() != d {
@@ -185,11 +243,16 @@ impl<S: Scorer> Scorer for Union<S> {
             s.advance();
         }
         self.restore_order();
-        self.find_next()
+        self.doc = self.first_doc();
+        self.doc
     }
 
     fn seek(&mut self, target: u32) -> u32 {
         if target <= self.doc {
+            return self.doc;
+        }
+        if self.pruning {
+            self.doc = self.next_maxscore(target);
             return self.doc;
         }
         for rank in 0..self.order.len() {
@@ -200,32 +263,18 @@ impl<S: Scorer> Scorer for Union<S> {
             s.seek(target);
         }
         self.restore_order();
-        self.find_next()
+        self.doc = self.first_doc();
+        self.doc
     }
 
     fn score(&mut self) -> f32 {
+        // Every clause on the document, in clause order.
         let d = self.doc;
         let mut sum = 0.0f32;
-        if self.scorers.len() <= 8 {
-            // Few clauses: visit them in clause order.
-            for s in &mut self.scorers {
-                if s.doc() == d {
-                    sum += s.score();
-                }
+        for s in &mut self.scorers {
+            if s.doc() == d {
+                sum += s.score();
             }
-            return sum;
-        }
-        self.scratch.clear();
-        for rank in 0..self.order.len() {
-            let i = self.order[rank];
-            if self.scorers[i].doc() != d {
-                break;
-            }
-            self.scratch.push((i, self.scorers[i].score()));
-        }
-        self.scratch.sort_unstable_by_key(|&(i, _)| i);
-        for &(_, s) in &self.scratch {
-            sum += s;
         }
         sum
     }
@@ -253,7 +302,7 @@ impl<S: Scorer> Scorer for Union<S> {
     fn set_threshold(&mut self, threshold: f32) {
         self.threshold = threshold;
         self.pruning = threshold > f32::NEG_INFINITY;
-        self.checked_until = self.doc;
+        self.window = None;
     }
 
     fn cost(&self) -> u64 {

@@ -1,0 +1,121 @@
+//! Driving a compiled query: the top-k collector (a heap whose top is the
+//! worst hit, feeding its threshold back to the scorer for pruning) and plain
+//! iteration over matches, both restricted to an optional filter.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+use roaring::RoaringBitmap;
+
+use super::compile::{compile_root, Root};
+use super::scorer::Scorer;
+use super::{Matcher, ScoredDoc, TopDocs};
+use crate::text::index::{TextIndexError, TERMINATED};
+
+/// Heap entry ordered so that the heap's top is the worst hit.
+struct Worst(ScoredDoc);
+
+impl PartialEq for Worst {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Worst {}
+impl PartialOrd for Worst {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Worst {
+    fn cmp(&self, other: &Self) -> Ordering {
+        other
+            .0
+            .score
+            .total_cmp(&self.0.score)
+            .then(self.0.doc.cmp(&other.0.doc))
+    }
+}
+
+/// Moves `s` to the first document at or after its current one that is in
+/// `filter`; `TERMINATED` when none is left.
+#[inline]
+fn next_allowed<S: Scorer>(s: &mut S, filter: Option<&RoaringBitmap>) -> u32 {
+    let mut doc = s.doc();
+    if let Some(f) = filter {
+        while doc != TERMINATED && !f.contains(doc) {
+            doc = match f.range(doc..).next() {
+                Some(next) => s.seek(next),
+                None => return TERMINATED,
+            };
+        }
+    }
+    doc
+}
+
+pub(super) fn collect_top<S: Scorer>(
+    mut s: S,
+    k: usize,
+    filter: Option<&RoaringBitmap>,
+    floor: f32,
+) -> Result<TopDocs, TextIndexError> {
+    let mut heap: BinaryHeap<Worst> = BinaryHeap::with_capacity(k.min(1 << 16) + 1);
+    let mut threshold = floor;
+    if floor > f32::NEG_INFINITY {
+        s.set_threshold(floor);
+    }
+    let mut docs_scored = 0u64;
+    loop {
+        let doc = next_allowed(&mut s, filter);
+        if doc == TERMINATED {
+            break;
+        }
+        let score = s.score();
+        docs_scored += 1;
+        if score > threshold {
+            if heap.len() == k {
+                heap.pop();
+            }
+            heap.push(Worst(ScoredDoc { doc, score }));
+            if heap.len() == k {
+                threshold = heap.peek().map_or(threshold, |w| w.0.score);
+                s.set_threshold(threshold);
+            }
+        }
+        s.advance();
+    }
+    if let Some(e) = s.take_error() {
+        return Err(e);
+    }
+    let mut hits: Vec<ScoredDoc> = heap.into_iter().map(|w| w.0).collect();
+    hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
+    Ok(TopDocs { hits, docs_scored })
+}
+
+pub(super) fn for_each_doc(
+    matcher: Matcher<'_>,
+    filter: Option<&RoaringBitmap>,
+    mut f: impl FnMut(u32),
+) -> Result<(), TextIndexError> {
+    fn run<S: Scorer>(
+        mut s: S,
+        filter: Option<&RoaringBitmap>,
+        f: &mut impl FnMut(u32),
+    ) -> Result<(), TextIndexError> {
+        loop {
+            let doc = next_allowed(&mut s, filter);
+            if doc == TERMINATED {
+                break;
+            }
+            f(doc);
+            s.advance();
+        }
+        s.take_error().map_or(Ok(()), Err)
+    }
+    match compile_root(matcher)? {
+        Root::Empty => Ok(()),
+        Root::Term(s) => run(s, filter, &mut f),
+        Root::TermOr(s) => run(s, filter, &mut f),
+        Root::TermAnd(s) => run(s, filter, &mut f),
+        Root::Any(s) => run(s, filter, &mut f),
+    }
+}
