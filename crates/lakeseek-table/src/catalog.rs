@@ -12,6 +12,7 @@ use crate::error::{TableError, TableResult};
 use crate::log::Log;
 use crate::manifest::{Action, Commit, Snapshot, TableMetadata, MANIFEST_VERSION};
 use crate::options::TableOptions;
+use crate::readers::ReaderCache;
 use crate::segment_data::{ColumnCache, DEFAULT_COLUMN_CACHE_BYTES};
 use crate::table::Table;
 use crate::writer::WriterOptions;
@@ -23,6 +24,7 @@ pub struct Catalog {
     writer_options: WriterOptions,
     checkpoint_interval: u64,
     columns: Arc<ColumnCache>,
+    readers: Arc<ReaderCache>,
 }
 
 impl Catalog {
@@ -34,6 +36,7 @@ impl Catalog {
             writer_options: WriterOptions::default(),
             checkpoint_interval: crate::log::DEFAULT_CHECKPOINT_INTERVAL,
             columns: Arc::new(ColumnCache::new(DEFAULT_COLUMN_CACHE_BYTES)),
+            readers: Arc::new(ReaderCache::default()),
         })
     }
 
@@ -108,6 +111,7 @@ impl Catalog {
             snapshot,
             self.writer_options.clone(),
             self.columns.clone(),
+            self.readers.clone(),
         ))
     }
 
@@ -121,6 +125,7 @@ impl Catalog {
             snapshot,
             self.writer_options.clone(),
             self.columns.clone(),
+            self.readers.clone(),
         ))
     }
 

@@ -69,6 +69,13 @@ pub enum TableError {
         #[source]
         source: lakeseek_segment::text::index::TextIndexError,
     },
+    /// A vector index section could not be read.
+    #[error("vector index of segment {path}")]
+    VectorIndex {
+        path: String,
+        #[source]
+        source: lakeseek_segment::vector::VectorError,
+    },
 }
 
 /// Result alias for table operations.

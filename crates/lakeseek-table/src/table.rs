@@ -12,6 +12,7 @@ use lakeseek_store::Store;
 use crate::error::{TableError, TableResult};
 use crate::log::Log;
 use crate::manifest::{SegmentEntry, Snapshot, TableMetadata};
+use crate::readers::ReaderCache;
 use crate::segment_data::ColumnCache;
 use crate::writer::{TableWriter, WriterOptions};
 
@@ -22,6 +23,7 @@ pub struct Table {
     snapshot: Arc<RwLock<Snapshot>>,
     writer_options: WriterOptions,
     columns: Arc<ColumnCache>,
+    readers: Arc<ReaderCache>,
 }
 
 impl Table {
@@ -30,13 +32,20 @@ impl Table {
         snapshot: Snapshot,
         writer_options: WriterOptions,
         columns: Arc<ColumnCache>,
+        readers: Arc<ReaderCache>,
     ) -> Self {
         Table {
             log,
             snapshot: Arc::new(RwLock::new(snapshot)),
             writer_options,
             columns,
+            readers,
         }
+    }
+
+    /// The opened-section cache shared by the tables of a catalog.
+    pub fn reader_cache(&self) -> &Arc<ReaderCache> {
+        &self.readers
     }
 
     /// The decoded column cache shared by the tables of a catalog.

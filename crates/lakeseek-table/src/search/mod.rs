@@ -2,5 +2,6 @@
 //! a global top-k, and fusion of rankings.
 
 pub mod fusion;
+pub mod hybrid;
 pub mod text;
 pub mod vector;

@@ -21,7 +21,6 @@ use lakeseek_segment::text::search::{
 use roaring::RoaringBitmap;
 
 use crate::error::{TableError, TableResult};
-use crate::indexing::text_section;
 use crate::manifest::Snapshot;
 use crate::table::Table;
 
@@ -75,7 +74,7 @@ pub struct TextResults {
 }
 
 /// One segment's readers, by column.
-type SegmentReaders = HashMap<String, TextIndexReader>;
+type SegmentReaders = HashMap<String, Arc<TextIndexReader>>;
 
 impl Table {
     /// Runs a full-text search over `snapshot`.
@@ -124,16 +123,11 @@ impl Table {
         for entry in &snapshot.segments {
             let mut by_column = HashMap::new();
             for column in &used {
-                let bytes = self.read_section(entry, &text_section(column)).await?;
-                let bytes = bytes.ok_or_else(|| TableError::CorruptManifest {
+                let reader = self.text_reader(entry, column).await?;
+                let reader = reader.ok_or_else(|| TableError::CorruptManifest {
                     path: self.segment_path(entry),
                     detail: format!("segment has no text section for column {column:?}"),
                 })?;
-                let reader =
-                    TextIndexReader::open(bytes).map_err(|source| TableError::TextIndex {
-                        path: self.segment_path(entry),
-                        source,
-                    })?;
                 by_column.insert(column.clone(), reader);
             }
             readers.push(by_column);

@@ -7,13 +7,10 @@
 
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::Float32Type;
-use lakeseek_segment::vector::{
-    exact_search, Metric as VectorMetric, SearchParams, VectorIndexReader,
-};
+use lakeseek_segment::vector::{exact_search, Metric as VectorMetric, SearchParams};
 use roaring::RoaringBitmap;
 
 use crate::error::{TableError, TableResult};
-use crate::indexing::vector_section;
 use crate::manifest::Snapshot;
 use crate::options::Metric;
 use crate::table::Table;
@@ -117,13 +114,10 @@ impl Table {
             let section = if request.exact || selective {
                 None
             } else {
-                self.read_section(entry, &vector_section(&request.column))
-                    .await?
+                self.vector_reader(entry, &request.column).await?
             };
             let found = match section {
-                Some(bytes) => {
-                    let reader =
-                        VectorIndexReader::open(bytes).map_err(|e| self.vector_error(entry, e))?;
+                Some(reader) => {
                     let mut params = SearchParams {
                         k: request.k,
                         ..Default::default()
