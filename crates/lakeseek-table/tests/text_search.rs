@@ -305,7 +305,7 @@ async fn query_language_filters_and_errors() {
         .iter()
         .map(|s| {
             (0..s.rows as u32)
-                .filter(|r| (s.id_min + *r as u64) % 2 == 0)
+                .filter(|r| (s.id_min + *r as u64).is_multiple_of(2))
                 .collect()
         })
         .collect();

@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use lakeseek::import::{self, Format};
 use lakeseek::{Database, Metric, TableOptions, TextColumn, VectorColumn};
 
-use crate::cli::{Cli, Command, OutputFormat};
+use crate::cli::{Cli, Command, EvalArgs, OutputFormat};
 use crate::output;
 
 pub async fn run(cli: Cli) -> Result<()> {
@@ -39,7 +39,43 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Info { table } => info(&db, &table).await,
+        Command::Eval(args) => eval(&db, &args).await,
     }
+}
+
+async fn eval(db: &Database, args: &EvalArgs) -> Result<()> {
+    use lakeseek::eval::{self, EvalConfig, EvalInput, QueryColumns};
+    if args.format == OutputFormat::Csv {
+        bail!("eval prints --format table or json");
+    }
+    let mut base = EvalConfig::default();
+    base.set("modes", &args.modes.replace(',', "+"))?;
+    for kv in &args.settings {
+        base.set_all(kv)?;
+    }
+    let mut configs = vec![base.clone()];
+    for spec in &args.compare {
+        configs.push(EvalConfig::derive(&base, spec)?);
+    }
+    let columns = QueryColumns {
+        id: args.query_id.clone(),
+        text: args.query_text.clone(),
+        vector: args.query_vector.clone(),
+    };
+    let input = EvalInput {
+        queries: eval::read_queries(&args.queries, &columns)?,
+        qrels: eval::read_qrels(&args.qrels)?,
+        id_column: args.id_column.clone(),
+    };
+    let mut results = Vec::new();
+    for config in &configs {
+        results.extend(eval::evaluate(db.catalog(), &args.table, &input, config).await?);
+    }
+    match args.format {
+        OutputFormat::Json => println!("{}", eval::report::json(&results)),
+        OutputFormat::Table | OutputFormat::Csv => print!("{}", eval::report::table(&results)),
+    }
+    Ok(())
 }
 
 fn parse_store_options(raw: &[String]) -> Result<HashMap<String, String>> {

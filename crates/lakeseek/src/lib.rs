@@ -14,6 +14,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod eval;
 pub mod import;
 
 pub use lakeseek_sql::{Database, SqlError};

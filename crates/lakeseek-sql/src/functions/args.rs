@@ -9,7 +9,7 @@ use datafusion::catalog::Session;
 use datafusion::common::{plan_err, DFSchema, Result, ScalarValue};
 use datafusion::logical_expr::{ColumnarValue, Expr};
 
-use super::prepare::NAMED_ARG;
+use super::prepare::{NAMED_ARG, OPTION_MARK};
 
 /// Positional arguments and `name => value` options of one call.
 pub(crate) struct CallArgs<'a> {
@@ -30,9 +30,11 @@ impl<'a> CallArgs<'a> {
         for e in exprs {
             match e {
                 Expr::Literal(ScalarValue::Utf8(Some(s)), _)
-                    if s.contains(NAMED_ARG) && !positional.is_empty() =>
+                    if s.starts_with(OPTION_MARK) && s.contains(NAMED_ARG) =>
                 {
-                    let (k, v) = s.split_once(NAMED_ARG).expect("contains the separator");
+                    let (k, v) = s[OPTION_MARK.len_utf8()..]
+                        .split_once(NAMED_ARG)
+                        .expect("contains the separator");
                     if options
                         .insert(k.trim().to_ascii_lowercase(), v.trim().to_string())
                         .is_some()

@@ -1,9 +1,11 @@
-//! LakeSeek's search table functions for SQL: `fts`, and the machinery they
+//! LakeSeek's search table functions for SQL: `fts`, `vector_search`,
+//! `hybrid_search`, and the machinery they
 //! share (argument parsing, pushed-down filters, result assembly).
 
 mod args;
 mod filter;
 mod fts;
+mod hybrid;
 mod prepare;
 mod provider;
 mod rows;
@@ -44,6 +46,12 @@ pub(crate) fn register(ctx: &SessionContext, tables: &OpenTables) {
     ctx.register_udtf(
         "fts",
         Arc::new(fts::FtsFunction {
+            tables: tables.clone(),
+        }),
+    );
+    ctx.register_udtf(
+        "hybrid_search",
+        Arc::new(hybrid::HybridSearchFunction {
             tables: tables.clone(),
         }),
     );

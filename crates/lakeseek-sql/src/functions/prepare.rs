@@ -18,6 +18,10 @@ pub(crate) const SEARCH_FUNCTIONS: &[&str] = &["fts", "vector_search", "hybrid_s
 /// Separator between an option's name and value after rewriting.
 pub(crate) const NAMED_ARG: &str = "=>";
 
+/// Leads a rewritten option, so that a query string that happens to contain
+/// `=>` is never taken for one (a control character no one types in SQL).
+pub(crate) const OPTION_MARK: char = '\u{1f}';
+
 struct Rewriter {
     tables: Vec<String>,
 }
@@ -68,7 +72,7 @@ impl VisitorMut for Rewriter {
                     other => other.to_string(),
                 };
                 *arg = FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::value(
-                    Value::SingleQuotedString(format!("{key}{NAMED_ARG}{text}")),
+                    Value::SingleQuotedString(format!("{OPTION_MARK}{key}{NAMED_ARG}{text}")),
                 )));
             }
         }

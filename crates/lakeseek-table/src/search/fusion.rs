@@ -98,7 +98,8 @@ fn normaliser(hits: &[LegHit], invert: bool) -> impl Fn(f32) -> f32 {
         .fold(f32::NEG_INFINITY, f32::max);
     move |v: f32| {
         let span = max - min;
-        if !(span > 0.0) {
+        // Also catches a NaN span.
+        if span.is_nan() || span <= 0.0 {
             return 1.0;
         }
         let x = (v - min) / span;
