@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef};
-use arrow::datatypes::{DataType, Schema, SchemaRef};
+use arrow::array::{Array, ArrayRef, AsArray};
+use arrow::datatypes::{DataType, Float32Type, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 
 use crate::error::{TableError, TableResult};
@@ -42,12 +42,40 @@ pub(crate) fn conform(
                 nulls: column.null_count(),
             });
         }
+        if options.vector_columns.iter().any(|v| &v.column == name) {
+            check_finite(name, &column)?;
+        }
         columns.push(column);
     }
     RecordBatch::try_new(Arc::clone(schema), columns).map_err(|source| TableError::Arrow {
         context: "assembling a conformed batch",
         source,
     })
+}
+
+/// A NaN or infinite component makes every distance to its vector
+/// meaningless (and poisons k-means), so it is refused at write time.
+fn check_finite(name: &str, column: &ArrayRef) -> TableResult<()> {
+    let Some(list) = column.as_fixed_size_list_opt() else {
+        return Ok(());
+    };
+    let Some(values) = list.values().as_primitive_opt::<Float32Type>() else {
+        return Ok(());
+    };
+    let dim = list.value_length().max(1) as usize;
+    for (i, v) in values.values().iter().enumerate() {
+        let row = i / dim;
+        if !v.is_finite() && list.is_valid(row) {
+            return Err(TableError::Schema {
+                column: name.into(),
+                detail: format!(
+                    "row {row} of the batch has a non-finite component {v} at index {}",
+                    i % dim
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn match_type(

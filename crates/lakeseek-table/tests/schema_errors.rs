@@ -171,3 +171,41 @@ async fn a_bad_batch_mid_transaction_publishes_nothing() {
     assert_eq!(keys, [0, 1, 2, 3, 100, 101, 102]);
     assert_eq!(ids, (0..7).collect::<Vec<u64>>());
 }
+
+#[tokio::test]
+async fn non_finite_vector_components_are_refused() {
+    use arrow::array::{Array, AsArray, FixedSizeListArray, Float32Array};
+    use arrow::datatypes::Float32Type;
+    let db = Catalog::connect("memory://", &no_options()).unwrap();
+    let table = create(&db, "t").await;
+    for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+        let good = batch(0, 3);
+        let list = good.column(2).as_fixed_size_list();
+        let mut values = list
+            .values()
+            .as_primitive::<Float32Type>()
+            .values()
+            .to_vec();
+        let dim = list.value_length() as usize;
+        values[dim + 1] = bad; // row 1, component 1
+        let DataType::FixedSizeList(item, n) = list.data_type().clone() else {
+            unreachable!()
+        };
+        let vectors =
+            FixedSizeListArray::try_new(item, n, Arc::new(Float32Array::from(values)), None)
+                .unwrap();
+        let mut columns = good.columns().to_vec();
+        columns[2] = Arc::new(vectors);
+        let poisoned = RecordBatch::try_new(good.schema(), columns).unwrap();
+        let err = table.append(&poisoned).await.unwrap_err();
+        assert!(
+            matches!(&err, TableError::Schema { column, detail } if column == "v" && detail.contains("row 1") && detail.contains("index 1")),
+            "{err:?}"
+        );
+    }
+    assert_eq!(
+        table.refresh().await.unwrap().version,
+        0,
+        "nothing committed"
+    );
+}

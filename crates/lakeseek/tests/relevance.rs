@@ -98,10 +98,9 @@ async fn scifact_quality_floors() {
         result(&results, Mode::Hybrid),
     );
     assert_eq!(text.queries, 300);
-    // Issue target 0.69 (tantivy en_stem: 0.684); measured 0.68996 with the
-    // english analyzer, so the floor guards against regressions just below.
+    // Target 0.69 (tantivy en_stem: 0.684); measured 0.6908.
     assert!(
-        text.ndcg_at_10 >= 0.6895,
+        text.ndcg_at_10 >= 0.69,
         "BM25 nDCG@10 {:.5}",
         text.ndcg_at_10
     );
@@ -119,27 +118,19 @@ async fn scifact_quality_floors() {
     assert!(hybrid.ndcg_at_10 > text.ndcg_at_10 && hybrid.ndcg_at_10 > vector.ndcg_at_10);
     assert!(hybrid.recall_at_100 >= text.recall_at_100.max(vector.recall_at_100));
 
-    // With the default (approximate) vector index: recall@10 of the dense
-    // leg is about 0.967 at nprobe 24, which costs it about as much nDCG;
-    // hybrid still beats BM25 alone.
+    // With the default (approximate) vector index, whose probe count grows
+    // with k (100 per leg here), quality stays at the exact level.
     let approximate = eval::evaluate(&catalog, "scifact", &input, &EvalConfig::default())
         .await
         .unwrap();
     print!("{}", eval::report::table(&approximate));
     let ann = result(&approximate, Mode::Vector);
     assert!(
-        ann.ndcg_at_10 >= vector.ndcg_at_10 - 0.03,
+        ann.ndcg_at_10 >= vector.ndcg_at_10 - 0.005,
         "ANN nDCG@10 {:.4}",
         ann.ndcg_at_10
     );
     let ann_hybrid = result(&approximate, Mode::Hybrid);
+    assert!(ann_hybrid.ndcg_at_10 >= 0.71, "{ann_hybrid:?}");
     assert!(ann_hybrid.ndcg_at_10 > text.ndcg_at_10.max(ann.ndcg_at_10));
-    // More probes recover exact quality.
-    let deeper =
-        EvalConfig::derive(&EvalConfig::default(), "deeper: nprobe=48, modes=hybrid").unwrap();
-    let deeper = eval::evaluate(&catalog, "scifact", &input, &deeper)
-        .await
-        .unwrap();
-    print!("{}", eval::report::table(&deeper));
-    assert!(deeper[0].ndcg_at_10 >= 0.715, "{:?}", deeper[0]);
 }

@@ -21,6 +21,17 @@ use super::{check_query, Metric, VectorError};
 
 /// Clusters probed by default.
 pub const DEFAULT_NPROBE: usize = 24;
+/// Clusters to probe by default for `k` results: [`DEFAULT_NPROBE`] up to
+/// k = 10, growing with `sqrt(k / 10)` beyond. The true top-k of a larger k
+/// spreads over more clusters; probing a fixed count tuned for k = 10 keeps
+/// the top 10 of a top-100 request as good as a top-10 request but loses much
+/// of the rest (SciFact: recall@100 0.95 → 0.88 at nprobe 24, which hybrid
+/// search, taking 100 per leg, feels directly).
+pub fn default_nprobe(k: usize) -> usize {
+    let scale = (k.max(10) as f64 / 10.0).sqrt();
+    (DEFAULT_NPROBE as f64 * scale).round() as usize
+}
+
 /// Rerank factor by default.
 pub const DEFAULT_REFINE: usize = 10;
 /// Multiplier of an estimate's error scale in its lower bound: three

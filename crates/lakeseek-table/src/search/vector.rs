@@ -7,7 +7,9 @@
 
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::Float32Type;
-use lakeseek_segment::vector::{exact_search, Metric as VectorMetric, SearchParams};
+use lakeseek_segment::vector::{
+    default_nprobe, exact_search, Metric as VectorMetric, SearchParams,
+};
 use roaring::RoaringBitmap;
 
 use crate::error::{TableError, TableResult};
@@ -21,7 +23,8 @@ pub struct VectorSearch<'a> {
     pub column: String,
     pub query: Vec<f32>,
     pub k: usize,
-    /// Clusters probed per indexed segment (default tuned for recall@10 ≥ 0.95).
+    /// Clusters probed per indexed segment (default: 24 for k ≤ 10, tuned for
+    /// recall@10 ≥ 0.95, growing with sqrt(k / 10) beyond).
     pub nprobe: Option<usize>,
     /// Candidates reranked per result (`k × refine`).
     pub refine: Option<usize>,
@@ -120,6 +123,7 @@ impl Table {
                 Some(reader) => {
                     let mut params = SearchParams {
                         k: request.k,
+                        nprobe: default_nprobe(request.k),
                         ..Default::default()
                     };
                     if let Some(n) = request.nprobe {
