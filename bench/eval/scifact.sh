@@ -10,7 +10,8 @@ data=../shared/data/scifact
 work=bench/work/eval-scifact
 out=bench/results/$(date +%F)
 mkdir -p "$work" "$out"
-cargo build --release --locked -p lakeseek
+# Same build as bench/run, so the two share release artifacts.
+cargo build --release --locked -p lakeseek -p lakeseek-bench --features lakeseek-bench/tantivy
 bin=./target/release/lakeseek
 
 # The corpus with title and text joined into one `body` column, as the

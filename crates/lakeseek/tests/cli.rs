@@ -205,3 +205,108 @@ fn errors_are_one_clear_line() {
         );
     }
 }
+
+#[test]
+fn eval_scores_modes_and_comparisons() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let corpus = dir.path().join("corpus.jsonl");
+    // Four documents; the vectors point along one axis each.
+    std::fs::write(
+        &corpus,
+        concat!(
+            "{\"id\": \"d1\", \"body\": \"red fox jumps\", \"v\": [1, 0, 0]}\n",
+            "{\"id\": \"d2\", \"body\": \"blue whale sings\", \"v\": [0, 1, 0]}\n",
+            "{\"id\": \"d3\", \"body\": \"red whale\", \"v\": [0, 0, 1]}\n",
+            "{\"id\": \"d4\", \"body\": \"green fox\", \"v\": [0.7, 0.7, 0]}\n",
+        ),
+    )
+    .unwrap();
+    ok(
+        &db,
+        &[
+            "import",
+            "docs",
+            corpus.to_str().unwrap(),
+            "--text",
+            "body",
+            "--vector",
+            "v",
+            "--quiet",
+        ],
+    );
+    let queries = dir.path().join("queries.jsonl");
+    std::fs::write(
+        &queries,
+        concat!(
+            "{\"id\": \"q1\", \"text\": \"whale songs?\", \"vector\": [0, 1, 0]}\n",
+            "{\"id\": \"q2\", \"text\": \"(red) fox AND\", \"vector\": [1, 0, 0]}\n",
+            "{\"id\": \"q3\", \"text\": \"unjudged\", \"vector\": [1, 0, 0]}\n",
+        ),
+    )
+    .unwrap();
+    let qrels = dir.path().join("qrels.tsv");
+    std::fs::write(
+        &qrels,
+        "query-id\tcorpus-id\tscore\nq1\td2\t1\nq2\td1\t2\nq2\td4\t1\n",
+    )
+    .unwrap();
+    let args = [
+        "eval",
+        "docs",
+        "--queries",
+        queries.to_str().unwrap(),
+        "--qrels",
+        qrels.to_str().unwrap(),
+        "--compare",
+        "lin: modes=hybrid,fusion=linear,weight=0.3",
+        "--format",
+        "json",
+    ];
+    let out: serde_json::Value = serde_json::from_str(&ok(&db, &args)).unwrap();
+    let rows = out.as_array().unwrap();
+    assert_eq!(
+        rows.len(),
+        4,
+        "three modes, plus one for the comparison: {out}"
+    );
+    for r in rows {
+        assert_eq!(r["queries"], 2, "only judged queries count: {r}");
+        // Every relevant document is found within 100 results.
+        assert_eq!(r["recall_at_100"], 1.0, "{r}");
+    }
+    // The dense leg ranks each query's axis document first.
+    let vector = rows.iter().find(|r| r["mode"] == "vector").unwrap();
+    assert_eq!(vector["mrr_at_10"], 1.0, "{vector}");
+    assert_eq!(rows[3]["config"], "lin");
+
+    // The text table names the configurations side by side.
+    let table = ok(&db, &args[..8]);
+    assert!(
+        table.lines().next().unwrap().starts_with("config"),
+        "{table}"
+    );
+    assert_eq!(
+        table.lines().filter(|l| l.starts_with("lin ")).count(),
+        1,
+        "{table}"
+    );
+
+    // Bad inputs are one clear line.
+    let out = run(
+        &db,
+        &[
+            "eval",
+            "docs",
+            "--queries",
+            queries.to_str().unwrap(),
+            "--qrels",
+            qrels.to_str().unwrap(),
+            "--set",
+            "nprobe=many",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("nprobe") && err.lines().count() == 1, "{err}");
+}
