@@ -1,0 +1,122 @@
+//! The query timing protocol, the same as the Python peers'
+//! (`bench/peers/timing.py`) with one client thread:
+//!
+//! 1. warm-up: the first `warmup` queries once, untimed;
+//! 2. every query once, one at a time, each timed; the results of this pass
+//!    are the ones scored, and `qps` is queries / wall time of the pass.
+//!
+//! `cpu_util` is process CPU seconds per wall second of the pass (1.0 = one
+//! core busy), `queries_per_cpu_second` the queries per CPU second.
+
+use std::time::Instant;
+
+use serde_json::{json, Map, Value};
+
+use crate::metrics;
+
+/// What a timed pass produced.
+pub struct Pass {
+    /// Ranked row ids per query, in query order.
+    pub results: Vec<Vec<u64>>,
+    /// Seconds per query, in query order.
+    pub latencies_s: Vec<f64>,
+    /// `queries`, `latency_ms`, `qps`, `qps_mode`, `cpu_util`,
+    /// `queries_per_cpu_second`, `empty_results`, `mean_hits`.
+    pub summary: Map<String, Value>,
+}
+
+/// Runs the protocol over `queries` with `search`.
+pub fn run_queries<Q>(
+    queries: &[Q],
+    warmup: usize,
+    mut search: impl FnMut(&Q) -> anyhow::Result<Vec<u64>>,
+) -> anyhow::Result<Pass> {
+    for q in queries.iter().take(warmup) {
+        search(q)?;
+    }
+    let mut latencies_s = Vec::with_capacity(queries.len());
+    let mut results = Vec::with_capacity(queries.len());
+    let cpu0 = process_cpu_seconds();
+    let start = Instant::now();
+    for q in queries {
+        let t = Instant::now();
+        let r = search(q)?;
+        latencies_s.push(t.elapsed().as_secs_f64());
+        results.push(r);
+    }
+    let wall = start.elapsed().as_secs_f64();
+    let cpu = process_cpu_seconds() - cpu0;
+    let n = queries.len();
+    let hits: usize = results.iter().map(Vec::len).sum();
+    let ratio = |a: f64, b: f64| if b > 0.0 { json!(a / b) } else { Value::Null };
+    let summary = json!({
+        "queries": n,
+        "latency_ms": metrics::latency_summary(&latencies_s),
+        "qps": if wall > 0.0 { n as f64 / wall } else { 0.0 },
+        "qps_mode": "sequential",
+        "cpu_util": ratio(cpu, wall),
+        "queries_per_cpu_second": ratio(n as f64, cpu),
+        "empty_results": results.iter().filter(|r| r.is_empty()).count(),
+        "mean_hits": if n > 0 { hits as f64 / n as f64 } else { 0.0 },
+    });
+    let Value::Object(summary) = summary else {
+        unreachable!("json! of an object literal")
+    };
+    Ok(Pass {
+        results,
+        latencies_s,
+        summary,
+    })
+}
+
+/// CPU seconds used so far by this process (all threads), from the
+/// process CPU clock, as Python's `time.process_time()`.
+pub fn process_cpu_seconds() -> f64 {
+    use nix::time::{clock_gettime, ClockId};
+    clock_gettime(ClockId::CLOCK_PROCESS_CPUTIME_ID)
+        .map(|t| t.tv_sec() as f64 + t.tv_nsec() as f64 * 1e-9)
+        .unwrap_or(f64::NAN)
+}
+
+/// Threads of this process now (Linux), as the peers record at the end.
+pub fn os_threads() -> Option<u64> {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("Threads:"))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pass_keeps_results_in_order_and_summarizes_them() {
+        let queries = [3u64, 0, 2];
+        let mut calls = 0;
+        let pass = run_queries(&queries, 2, |&q| {
+            calls += 1;
+            Ok((0..q).collect())
+        })
+        .unwrap();
+        assert_eq!(calls, 5, "two warm-up calls, then every query once");
+        assert_eq!(pass.results, vec![vec![0, 1, 2], vec![], vec![0, 1]]);
+        assert_eq!(pass.latencies_s.len(), 3);
+        assert_eq!(pass.summary["queries"], 3);
+        assert_eq!(pass.summary["empty_results"], 1);
+        assert_eq!(pass.summary["mean_hits"], 5.0 / 3.0);
+        assert_eq!(pass.summary["qps_mode"], "sequential");
+    }
+
+    #[test]
+    fn cpu_clock_moves_forward() {
+        let a = process_cpu_seconds();
+        let mut x = 0u64;
+        for i in 0..2_000_000u64 {
+            x = x.wrapping_mul(31).wrapping_add(i);
+        }
+        std::hint::black_box(x);
+        assert!(process_cpu_seconds() >= a);
+    }
+}
