@@ -109,3 +109,50 @@ async fn fts_errors_are_clear() {
         .unwrap_err();
     assert!(err.to_string().contains("unknown option"), "{err}");
 }
+
+#[tokio::test]
+async fn snippet_marks_matches_of_search_results() {
+    let db = db().await;
+    let batches = db
+        .sql("SELECT title, snippet(title, 'foxes AND dogs') AS s FROM fts('docs', 'title', 'fox AND dog', 3)")
+        .await
+        .unwrap();
+    let mut rows = 0;
+    for b in &batches {
+        let titles = b.column(0).as_string::<i32>();
+        let snippets = b.column(1).as_string::<i32>();
+        for i in 0..b.num_rows() {
+            rows += 1;
+            // "fox and dog and fox again N": the stemmed query marks both
+            // foxes and the dog, nothing else, and the text is short enough
+            // to be kept whole.
+            let expected = titles
+                .value(i)
+                .replace("fox", "<b>fox</b>")
+                .replace("dog", "<b>dog</b>");
+            assert_eq!(snippets.value(i), expected);
+        }
+    }
+    assert_eq!(rows, 3);
+    // Another analyzer, and a literal text.
+    let b = db
+        .sql("SELECT snippet('Foxes run', 'foxes', 'standard') AS s")
+        .await
+        .unwrap();
+    assert_eq!(
+        b[0].column(0).as_string::<i32>().value(0),
+        "<b>Foxes</b> run"
+    );
+    let err = db
+        .sql("SELECT snippet(title, 'fox AND (') FROM docs")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("position"), "{err}");
+    let err = db
+        .sql("SELECT snippet(title, 'fox', 'klingon') FROM docs")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("klingon"), "{err}");
+}

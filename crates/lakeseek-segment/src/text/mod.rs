@@ -7,3 +7,4 @@ pub mod bm25;
 pub mod index;
 pub mod query;
 pub mod search;
+pub mod snippet;

@@ -1,5 +1,5 @@
 //! LakeSeek's search table functions for SQL: `fts`, `vector_search`,
-//! `hybrid_search`, and the machinery they
+//! `hybrid_search`, the `snippet` scalar function, and the machinery they
 //! share (argument parsing, pushed-down filters, result assembly).
 
 mod args;
@@ -9,6 +9,7 @@ mod hybrid;
 mod prepare;
 mod provider;
 mod rows;
+mod snippet;
 mod vector;
 
 use std::collections::HashMap;
@@ -43,6 +44,7 @@ impl OpenTables {
 
 /// Registers the search functions on a session.
 pub(crate) fn register(ctx: &SessionContext, tables: &OpenTables) {
+    ctx.register_udf(snippet::SnippetFunction::udf());
     ctx.register_udtf(
         "fts",
         Arc::new(fts::FtsFunction {
