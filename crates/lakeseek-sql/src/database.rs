@@ -89,6 +89,7 @@ impl Database {
         schema: Schema,
         options: TableOptions,
     ) -> Result<Table, SqlError> {
+        self.open_tables.remove(name);
         Ok(self.catalog.create_table(name, schema, options).await?)
     }
 
@@ -104,19 +105,24 @@ impl Database {
 
     /// Drops a table and its files.
     pub async fn drop_table(&self, name: &str) -> Result<(), SqlError> {
+        self.open_tables.remove(name);
         Ok(self.catalog.drop_table(name).await?)
     }
 
     /// Runs one SQL statement and returns its result.
     pub async fn sql(&self, text: &str) -> Result<Vec<RecordBatch>, SqlError> {
         self.schema.refresh_names().await?;
+        self.open_tables
+            .retain_listed(&self.schema.table_names_listed());
         let state = self.ctx.state();
         let mut statement = state.sql_to_statement(text, &datafusion::config::Dialect::Generic)?;
         self.complete_insert_columns(&mut statement).await?;
         if let DfStatement::Statement(inner) = &mut statement {
             for name in functions::prepare(inner.as_mut()) {
-                let table = self.catalog.open_table(&name).await?;
-                self.open_tables.insert(&name, table);
+                if !self.open_tables.contains(&name) {
+                    let table = self.catalog.open_table(&name).await?;
+                    self.open_tables.insert(&name, table);
+                }
             }
         }
         let plan = state.statement_to_plan(statement).await?;

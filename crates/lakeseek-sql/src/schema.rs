@@ -31,6 +31,11 @@ impl LakeSeekSchema {
         }
     }
 
+    /// The table names as last listed.
+    pub(crate) fn table_names_listed(&self) -> Vec<String> {
+        self.names.read().expect("names lock").clone()
+    }
+
     /// Re-lists the tables (called before each statement).
     pub(crate) async fn refresh_names(&self) -> Result<(), TableError> {
         let names = self.catalog.list_tables().await?;

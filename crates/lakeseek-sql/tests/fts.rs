@@ -156,3 +156,30 @@ async fn snippet_marks_matches_of_search_results() {
         .to_string();
     assert!(err.contains("klingon"), "{err}");
 }
+
+#[tokio::test]
+async fn search_handles_follow_appends_drops_and_recreation() {
+    let db = db().await;
+    let count = |b: &[RecordBatch]| b.iter().map(|b| b.num_rows()).sum::<usize>();
+    let q = "SELECT year FROM fts('docs', 'title', 'zebra', 10)";
+    assert_eq!(count(&db.sql(q).await.unwrap()), 0);
+    // An append through another handle is seen by the kept search handle.
+    let t = db.open_table("docs").await.unwrap();
+    let batch = RecordBatch::try_new(
+        Arc::new(schema()),
+        vec![
+            Arc::new(Int64Array::from(vec![2001])),
+            Arc::new(StringArray::from(vec!["a zebra"])),
+        ],
+    )
+    .unwrap();
+    t.append(&batch).await.unwrap();
+    assert_eq!(count(&db.sql(q).await.unwrap()), 1);
+    // Dropped and created again: the search sees the new, empty table.
+    db.drop_table("docs").await.unwrap();
+    assert!(db.sql(q).await.is_err());
+    db.create_table("docs", schema(), TableOptions::default().with_text("title"))
+        .await
+        .unwrap();
+    assert_eq!(count(&db.sql(q).await.unwrap()), 0);
+}

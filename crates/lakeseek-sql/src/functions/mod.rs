@@ -21,8 +21,12 @@ use lakeseek_table::Table;
 
 pub(crate) use prepare::prepare;
 
-/// Tables opened for the statement being planned: table functions are
+/// Tables opened for the statements being planned: table functions are
 /// called synchronously, so the tables they name are opened beforehand.
+/// Handles are kept between statements (a search refreshes its table's
+/// snapshot anyway, with one listing), so a repeated search does not pay for
+/// opening the table again; a table no longer listed, dropped or created
+/// through this database is forgotten.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct OpenTables(Arc<RwLock<HashMap<String, Table>>>);
 
@@ -32,6 +36,22 @@ impl OpenTables {
             .write()
             .expect("open tables lock")
             .insert(name.to_string(), table);
+    }
+
+    pub(crate) fn contains(&self, name: &str) -> bool {
+        self.0.read().expect("open tables lock").contains_key(name)
+    }
+
+    pub(crate) fn remove(&self, name: &str) {
+        self.0.write().expect("open tables lock").remove(name);
+    }
+
+    /// Forgets tables that are no longer listed (dropped elsewhere).
+    pub(crate) fn retain_listed(&self, listed: &[String]) {
+        self.0
+            .write()
+            .expect("open tables lock")
+            .retain(|name, _| listed.iter().any(|l| l == name));
     }
 
     pub(crate) fn get(&self, name: &str) -> Result<Table> {
