@@ -111,11 +111,13 @@ impl Database {
 
     /// Runs one SQL statement and returns its result.
     pub async fn sql(&self, text: &str) -> Result<Vec<RecordBatch>, SqlError> {
-        self.schema.refresh_names().await?;
-        self.open_tables
-            .retain_listed(&self.schema.table_names_listed());
         let state = self.ctx.state();
         let mut statement = state.sql_to_statement(text, &datafusion::config::Dialect::Generic)?;
+        if needs_table_names(&statement, text) {
+            self.schema.refresh_names().await?;
+            self.open_tables
+                .retain_listed(&self.schema.table_names_listed());
+        }
         self.complete_insert_columns(&mut statement).await?;
         if let DfStatement::Statement(inner) = &mut statement {
             for name in functions::prepare(inner.as_mut()) {
@@ -169,4 +171,16 @@ impl Database {
         }
         Ok(())
     }
+}
+
+/// Whether planning `statement` consults the list of table names (what
+/// `SHOW TABLES`, `information_schema` and DDL see). Queries and inserts
+/// resolve each table they name by opening it, so they skip the listing — a
+/// round trip per table on object storage — that every statement used to pay.
+fn needs_table_names(statement: &DfStatement, text: &str) -> bool {
+    let resolves_by_name = matches!(
+        statement,
+        DfStatement::Statement(s) if matches!(s.as_ref(), Statement::Query(_) | Statement::Insert(_))
+    );
+    !resolves_by_name || text.to_ascii_lowercase().contains("information_schema")
 }

@@ -143,13 +143,23 @@ impl Catalog {
 
     /// Names of all tables, sorted.
     pub async fn list_tables(&self) -> TableResult<Vec<String>> {
-        let mut names = Vec::new();
-        for dir in self.store.list_dirs("").await? {
-            if self.table_exists(&dir).await? {
-                names.push(dir);
-            }
-        }
-        Ok(names)
+        use futures::stream::{self, StreamExt, TryStreamExt};
+        // One existence check per directory, several in flight: on object
+        // storage each is a round trip, and the SQL layer lists before every
+        // statement.
+        let dirs = self.store.list_dirs("").await?;
+        let checked: Vec<(String, bool)> = stream::iter(dirs)
+            .map(|dir| async move {
+                let exists = self.table_exists(&dir).await?;
+                Ok::<_, TableError>((dir, exists))
+            })
+            .buffered(16)
+            .try_collect()
+            .await?;
+        Ok(checked
+            .into_iter()
+            .filter_map(|(dir, exists)| exists.then_some(dir))
+            .collect())
     }
 
     /// Drops a table and deletes its files. The log goes newest-first and
