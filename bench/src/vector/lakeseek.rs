@@ -5,9 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow::array::{Array, RecordBatch};
-use arrow::datatypes::{Field, Schema};
-use lakeseek::{Metric, Snapshot, Table, TableOptions};
+use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::datatypes::{Field, Schema, UInt64Type};
+use lakeseek::{Database, Metric, Snapshot, Table, TableOptions};
 use lakeseek_segment::vector::VectorIndexReader;
 use lakeseek_table::search::vector::VectorSearch;
 use serde_json::{json, Value};
@@ -35,6 +35,7 @@ pub struct LakeSeekVectors {
     runtime: tokio::runtime::Runtime,
     rayon_threads: usize,
     built: Option<(Table, Snapshot)>,
+    db: Option<Database>,
 }
 
 impl LakeSeekVectors {
@@ -44,6 +45,7 @@ impl LakeSeekVectors {
             rayon_threads: setup::one_rayon_thread(),
             runtime: setup::runtime()?,
             built: None,
+            db: None,
         })
     }
 
@@ -55,6 +57,7 @@ impl LakeSeekVectors {
             RecordBatch::try_new(Arc::new(schema.clone()), vec![Arc::new(set.base.clone())])?;
         let options = TableOptions::default().with_vector("emb", set.dim, Metric::Cosine);
         let catalog = setup::catalog(&self.dir)?;
+        self.db = Some(Database::from_catalog(catalog.clone())?);
         self.built = Some(self.runtime.block_on(async {
             let table = catalog.create_table("t", schema, options).await?;
             let snapshot = setup::append(&table, &batch).await?;
@@ -81,6 +84,25 @@ impl LakeSeekVectors {
             .runtime
             .block_on(table.vector_search(snapshot, &request))?;
         Ok(hits.iter().map(|h| h.id).collect())
+    }
+
+    /// The `_id`s of the `k` nearest rows through SQL
+    /// (`SELECT _id FROM vector_search(...)`), default settings.
+    pub fn sql_search(&self, query: &[f32], k: usize) -> anyhow::Result<Vec<u64>> {
+        let db = self
+            .db
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("search before build"))?;
+        let vector: Vec<String> = query.iter().map(|x| format!("{x:?}")).collect();
+        let sql = format!(
+            "SELECT _id FROM vector_search('t', 'emb', [{}], {k})",
+            vector.join(",")
+        );
+        let batches = self.runtime.block_on(db.sql(&sql))?;
+        Ok(batches
+            .iter()
+            .flat_map(|b| b.column(0).as_primitive::<UInt64Type>().values().to_vec())
+            .collect())
     }
 
     /// Bytes of the vector sections (IVF, 1-bit codes, int8 rerank copy).

@@ -145,6 +145,22 @@ fn measure(
     });
     points.extend(exact_points);
 
+    // Default settings through SQL: the latency a SQL user sees.
+    let pass = run_queries(&queries, opts.warmup, |q| engine.sql_search(q, K))?;
+    let sql_recall = pass
+        .results
+        .iter()
+        .zip(&truth)
+        .map(|(got, want)| metrics::recall_at_k(got, want, K))
+        .sum::<f64>()
+        / queries.len().max(1) as f64;
+    let mut sql = pass.summary;
+    sql.insert("recall@10".into(), json!(sql_recall));
+    sql.insert(
+        "notes".into(),
+        json!("SELECT _id FROM vector_search('t', 'emb', [...], 10) through Database::sql, default nprobe/refine"),
+    );
+
     let mut out = Map::new();
     out.insert("build_seconds".into(), json!(build));
     out.insert("rows_per_second".into(), json!(rows as f64 / build));
@@ -156,6 +172,7 @@ fn measure(
     out.insert("k".into(), json!(K));
     out.insert("queries".into(), json!(queries.len()));
     out.insert("indexes".into(), json!([ivf, exact]));
+    out.insert("sql".into(), Value::Object(sql));
     out.insert(
         "best_qps_at_recall".into(),
         metrics::best_qps_at_recall(&points, &THRESHOLDS),

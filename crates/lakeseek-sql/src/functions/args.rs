@@ -9,7 +9,7 @@ use datafusion::catalog::Session;
 use datafusion::common::{plan_err, DFSchema, Result, ScalarValue};
 use datafusion::logical_expr::{ColumnarValue, Expr};
 
-use super::prepare::{NAMED_ARG, OPTION_MARK};
+use super::prepare::{NAMED_ARG, OPTION_MARK, VECTOR_MARK};
 
 /// Positional arguments and `name => value` options of one call.
 pub(crate) struct CallArgs<'a> {
@@ -111,6 +111,22 @@ impl<'a> CallArgs<'a> {
 
     /// A vector literal such as `[0.1, 0.2]`.
     pub(crate) fn vector(&self, index: usize, what: &str) -> Result<Vec<f32>> {
+        if let Some(Expr::Literal(ScalarValue::Utf8(Some(s)), _)) = self.positional.get(index) {
+            if let Some(numbers) = s.strip_prefix(VECTOR_MARK) {
+                return numbers
+                    .split(',')
+                    .filter(|n| !n.is_empty())
+                    .map(|n| n.trim().parse::<f32>())
+                    .collect::<std::result::Result<Vec<f32>, _>>()
+                    .or_else(|_| {
+                        plan_err!(
+                            "{}: argument {} ({what}) must contain numbers",
+                            self.function,
+                            index + 1
+                        )
+                    });
+            }
+        }
         let v = self.value(index)?;
         let array = match &v {
             ScalarValue::List(a) => a.value(0),
