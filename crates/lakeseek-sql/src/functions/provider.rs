@@ -104,11 +104,19 @@ impl TableProvider for SearchProvider {
             .search
             .run(&self.table, &snapshot, allowed.as_deref())
             .await?;
-        let batch = assemble(&self.table, &snapshot, &hits, extra, &self.schema).await?;
+        let batch = assemble(
+            &self.table,
+            &snapshot,
+            &hits,
+            extra,
+            &self.schema,
+            projection,
+        )
+        .await?;
         Ok(MemorySourceConfig::try_new_exec(
-            &[vec![batch]],
-            self.schema.clone(),
-            projection.cloned(),
+            &[vec![batch.clone()]],
+            batch.schema(),
+            None,
         )?)
     }
 }

@@ -19,19 +19,40 @@ pub(crate) struct HitRow {
 }
 
 /// The table's columns for `hits`, in hit order, followed by `extra` columns
-/// (already in hit order). `schema` is the output schema (physical + extra).
+/// (already in hit order). `schema` is the output schema (physical + extra);
+/// `projection` picks the output columns, and only the table columns it
+/// picks are read (a 384-float vector column is not fetched for
+/// `SELECT _id`).
 pub(crate) async fn assemble(
     table: &Table,
     snapshot: &Snapshot,
     hits: &[HitRow],
     extra: Vec<ArrayRef>,
     schema: &SchemaRef,
+    projection: Option<&Vec<usize>>,
 ) -> Result<RecordBatch> {
     let physical = snapshot.metadata.physical_schema();
+    let width = physical.fields().len();
+    let wanted: Vec<usize> = match projection {
+        Some(p) => p.clone(),
+        None => (0..width + extra.len()).collect(),
+    };
+    let physical = Arc::new(
+        physical.project(
+            &wanted
+                .iter()
+                .copied()
+                .filter(|&i| i < width)
+                .collect::<Vec<_>>(),
+        )?,
+    );
     let columns: Vec<String> = physical.fields().iter().map(|f| f.name().clone()).collect();
     let mut by_segment: BTreeMap<usize, Vec<(usize, u32)>> = BTreeMap::new();
-    for (i, h) in hits.iter().enumerate() {
-        by_segment.entry(h.segment).or_default().push((i, h.row));
+    // `count(*)` and the like read no table column at all.
+    if !columns.is_empty() {
+        for (i, h) in hits.iter().enumerate() {
+            by_segment.entry(h.segment).or_default().push((i, h.row));
+        }
     }
     let mut parts: Vec<RecordBatch> = Vec::with_capacity(by_segment.len());
     let mut place: Vec<(usize, usize)> = vec![(0, 0); hits.len()];
@@ -59,8 +80,15 @@ pub(crate) async fn assemble(
         // Decoded columns may differ from the table field only in nullability.
         arrays.push(arrow::compute::cast(&column, field.data_type())?);
     }
-    arrays.extend(extra);
-    Ok(RecordBatch::try_new(schema.clone(), arrays)?)
+    for &i in wanted.iter().filter(|&&i| i >= width) {
+        match extra.get(i - width).cloned() {
+            Some(a) => arrays.push(a),
+            None => return datafusion::common::plan_err!("bad projection index {i}"),
+        }
+    }
+    let schema = Arc::new(schema.project(&wanted)?);
+    let options = arrow::array::RecordBatchOptions::new().with_row_count(Some(hits.len()));
+    Ok(RecordBatch::try_new_with_options(schema, arrays, &options)?)
 }
 
 /// The output schema: the table's physical columns, then `extra`.
