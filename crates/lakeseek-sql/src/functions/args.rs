@@ -9,6 +9,8 @@ use datafusion::catalog::Session;
 use datafusion::common::{plan_err, DFSchema, Result, ScalarValue};
 use datafusion::logical_expr::{ColumnarValue, Expr};
 
+use lakeseek_segment::text::bm25::Bm25Params;
+
 use super::prepare::{NAMED_ARG, OPTION_MARK, VECTOR_MARK};
 
 /// Positional arguments and `name => value` options of one call.
@@ -156,6 +158,24 @@ impl<'a> CallArgs<'a> {
             );
         }
         Ok(floats.values().to_vec())
+    }
+
+    /// The BM25 options `k1 => …`, `b => …` over the defaults.
+    pub(crate) fn bm25_options(&mut self) -> Result<Bm25Params> {
+        let defaults = Bm25Params::default();
+        Ok(Bm25Params {
+            k1: self.option("k1")?.unwrap_or(defaults.k1),
+            b: self.option("b")?.unwrap_or(defaults.b),
+        })
+    }
+
+    /// The vector options `nprobe => …`, `refine => …`, `exact => …`.
+    pub(crate) fn vector_options(&mut self) -> Result<(Option<usize>, Option<usize>, bool)> {
+        Ok((
+            self.option("nprobe")?,
+            self.option("refine")?,
+            self.option("exact")?.unwrap_or(false),
+        ))
     }
 
     /// Takes option `name`, parsed; absent options give `None`.

@@ -12,13 +12,12 @@ use arrow::datatypes::{DataType, Field};
 use async_trait::async_trait;
 use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::common::Result;
-use lakeseek_segment::text::bm25::Bm25Params;
 use lakeseek_table::search::text::TextSearch;
 use lakeseek_table::{Snapshot, Table};
 use roaring::RoaringBitmap;
 
 use super::provider::{Search, SearchProvider};
-use super::rows::HitRow;
+use super::rows::{hit_rows, HitRow};
 use super::OpenTables;
 use crate::error::to_df;
 
@@ -28,37 +27,20 @@ pub(crate) struct FtsFunction {
     pub(crate) tables: OpenTables,
 }
 
+/// The library request, without filters (those arrive at scan time).
 #[derive(Debug)]
-struct Fts {
-    columns: Vec<String>,
-    query: String,
-    k: usize,
-    params: Bm25Params,
-}
+struct Fts(TextSearch<'static>);
 
 impl TableFunctionImpl for FtsFunction {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
         let mut call = super::args::CallArgs::new("fts", args.session(), args.exprs())?;
         call.expect_count("('table', 'columns', 'query', k)", 4, 4)?;
         let table = self.tables.get(&call.string(0, "table")?)?;
-        let columns = parse_columns(&call.string(1, "columns")?);
-        let query = call.string(2, "query")?;
-        let k = call.count(3, "k")?;
-        let defaults = Bm25Params::default();
-        let params = Bm25Params {
-            k1: call.option("k1")?.unwrap_or(defaults.k1),
-            b: call.option("b")?.unwrap_or(defaults.b),
-        };
+        let mut request = TextSearch::new(&call.string(2, "query")?, call.count(3, "k")?);
+        request.columns = parse_columns(&call.string(1, "columns")?);
+        request.params = call.bm25_options()?;
         call.finish(&["k1", "b"])?;
-        Ok(Arc::new(SearchProvider::new(
-            table,
-            Box::new(Fts {
-                columns,
-                query,
-                k,
-                params,
-            }),
-        )))
+        Ok(Arc::new(SearchProvider::new(table, Box::new(Fts(request)))))
     }
 }
 
@@ -85,22 +67,15 @@ impl Search for Fts {
         snapshot: &Snapshot,
         allowed: Option<&[RoaringBitmap]>,
     ) -> Result<(Vec<HitRow>, Vec<ArrayRef>)> {
-        let mut request = TextSearch::new(&self.query, self.k);
-        request.columns = self.columns.clone();
-        request.params = self.params;
+        let mut request = self.0.clone();
         request.allowed = allowed;
         let results = table.text_search(snapshot, &request).await.map_err(to_df)?;
-        let rows = results
-            .hits
-            .iter()
-            .map(|h| HitRow {
-                segment: h.segment,
-                row: h.row,
-            })
-            .collect();
-        let scores: ArrayRef = Arc::new(Float32Array::from_iter_values(
-            results.hits.iter().map(|h| h.score),
-        ));
-        Ok((rows, vec![scores]))
+        let hits = &results.hits;
+        let scores: ArrayRef =
+            Arc::new(Float32Array::from_iter_values(hits.iter().map(|h| h.score)));
+        Ok((
+            hit_rows(hits.iter().map(|h| (h.segment, h.row))),
+            vec![scores],
+        ))
     }
 }

@@ -15,7 +15,6 @@ use arrow::datatypes::{DataType, Field};
 use async_trait::async_trait;
 use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::common::{plan_err, Result};
-use lakeseek_segment::text::bm25::Bm25Params;
 use lakeseek_table::search::fusion::Fusion;
 use lakeseek_table::search::hybrid::HybridSearch;
 use lakeseek_table::{Snapshot, Table};
@@ -23,7 +22,7 @@ use roaring::RoaringBitmap;
 
 use super::fts::parse_columns;
 use super::provider::{Search, SearchProvider};
-use super::rows::HitRow;
+use super::rows::{hit_rows, HitRow};
 use super::OpenTables;
 use crate::error::to_df;
 
@@ -33,20 +32,9 @@ pub(crate) struct HybridSearchFunction {
     pub(crate) tables: OpenTables,
 }
 
+/// The library request, without filters (those arrive at scan time).
 #[derive(Debug)]
-struct Hybrid {
-    text_columns: Vec<String>,
-    query: String,
-    vector_column: String,
-    vector: Vec<f32>,
-    k: usize,
-    depth: Option<usize>,
-    fusion: Fusion,
-    params: Bm25Params,
-    nprobe: Option<usize>,
-    refine: Option<usize>,
-    exact: bool,
-}
+struct Hybrid(HybridSearch<'static>);
 
 const OPTIONS: &[&str] = &[
     "fusion", "weight", "rrf_k", "depth", "k1", "b", "nprobe", "refine", "exact",
@@ -61,32 +49,22 @@ impl TableFunctionImpl for HybridSearchFunction {
             6,
         )?;
         let table = self.tables.get(&call.string(0, "table")?)?;
-        let text_columns = parse_columns(&call.string(1, "text_columns")?);
-        let query = call.string(2, "query")?;
-        let vector_column = call.string(3, "vector_column")?;
-        let vector = call.vector(4, "vector")?;
-        let k = call.count(5, "k")?;
-        let fusion = fusion_option(&mut call)?;
-        let defaults = Bm25Params::default();
-        let params = Bm25Params {
-            k1: call.option("k1")?.unwrap_or(defaults.k1),
-            b: call.option("b")?.unwrap_or(defaults.b),
-        };
-        let search = Hybrid {
-            text_columns,
-            query,
-            vector_column,
-            vector,
-            k,
-            depth: call.option("depth")?,
-            fusion,
-            params,
-            nprobe: call.option("nprobe")?,
-            refine: call.option("refine")?,
-            exact: call.option("exact")?.unwrap_or(false),
-        };
+        let mut request = HybridSearch::new(
+            &call.string(2, "query")?,
+            &call.string(3, "vector_column")?,
+            call.vector(4, "vector")?,
+            call.count(5, "k")?,
+        );
+        request.text_columns = parse_columns(&call.string(1, "text_columns")?);
+        request.fusion = fusion_option(&mut call)?;
+        request.params = call.bm25_options()?;
+        request.depth = call.option("depth")?;
+        (request.nprobe, request.refine, request.exact) = call.vector_options()?;
         call.finish(OPTIONS)?;
-        Ok(Arc::new(SearchProvider::new(table, Box::new(search))))
+        Ok(Arc::new(SearchProvider::new(
+            table,
+            Box::new(Hybrid(request)),
+        )))
     }
 }
 
@@ -140,31 +118,12 @@ impl Search for Hybrid {
         snapshot: &Snapshot,
         allowed: Option<&[RoaringBitmap]>,
     ) -> Result<(Vec<HitRow>, Vec<ArrayRef>)> {
-        let mut request = HybridSearch::new(
-            &self.query,
-            &self.vector_column,
-            self.vector.clone(),
-            self.k,
-        );
-        request.text_columns = self.text_columns.clone();
-        request.depth = self.depth;
-        request.fusion = self.fusion;
-        request.params = self.params;
-        request.nprobe = self.nprobe;
-        request.refine = self.refine;
-        request.exact = self.exact;
+        let mut request = self.0.clone();
         request.allowed = allowed;
         let hits = table
             .hybrid_search(snapshot, &request)
             .await
             .map_err(to_df)?;
-        let rows = hits
-            .iter()
-            .map(|h| HitRow {
-                segment: h.segment,
-                row: h.row,
-            })
-            .collect();
         let columns: Vec<ArrayRef> = vec![
             Arc::new(Float32Array::from_iter_values(hits.iter().map(|h| h.score))),
             Arc::new(UInt32Array::from_iter(
@@ -180,6 +139,6 @@ impl Search for Hybrid {
                 hits.iter().map(|h| h.vector.map(|v| v.1)),
             )),
         ];
-        Ok((rows, columns))
+        Ok((hit_rows(hits.iter().map(|h| (h.segment, h.row))), columns))
     }
 }

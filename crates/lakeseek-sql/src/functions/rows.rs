@@ -18,6 +18,11 @@ pub(crate) struct HitRow {
     pub row: u32,
 }
 
+/// Hit rows from `(segment, row)` pairs in result order.
+pub(crate) fn hit_rows(hits: impl Iterator<Item = (usize, u32)>) -> Vec<HitRow> {
+    hits.map(|(segment, row)| HitRow { segment, row }).collect()
+}
+
 /// The table's columns for `hits`, in hit order, followed by `extra` columns
 /// (already in hit order). `schema` is the output schema (physical + extra);
 /// `projection` picks the output columns, and only the table columns it

@@ -15,7 +15,7 @@ use lakeseek_table::{Snapshot, Table};
 use roaring::RoaringBitmap;
 
 use super::provider::{Search, SearchProvider};
-use super::rows::HitRow;
+use super::rows::{hit_rows, HitRow};
 use super::OpenTables;
 use crate::error::to_df;
 
@@ -25,37 +25,23 @@ pub(crate) struct VectorSearchFunction {
     pub(crate) tables: OpenTables,
 }
 
+/// The library request, without filters (those arrive at scan time).
 #[derive(Debug)]
-struct Knn {
-    column: String,
-    query: Vec<f32>,
-    k: usize,
-    nprobe: Option<usize>,
-    refine: Option<usize>,
-    exact: bool,
-}
+struct Knn(VectorSearch<'static>);
 
 impl TableFunctionImpl for VectorSearchFunction {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
         let mut call = super::args::CallArgs::new("vector_search", args.session(), args.exprs())?;
         call.expect_count("('table', 'column', [vector], k)", 4, 4)?;
         let table = self.tables.get(&call.string(0, "table")?)?;
-        let column = call.string(1, "column")?;
-        let query = call.vector(2, "vector")?;
-        let k = call.count(3, "k")?;
-        let nprobe = call.option("nprobe")?;
-        let refine = call.option("refine")?;
-        let exact = call.option("exact")?.unwrap_or(false);
+        let mut request = VectorSearch::new(
+            &call.string(1, "column")?,
+            call.vector(2, "vector")?,
+            call.count(3, "k")?,
+        );
+        (request.nprobe, request.refine, request.exact) = call.vector_options()?;
         call.finish(&["nprobe", "refine", "exact"])?;
-        let search = Knn {
-            column,
-            query,
-            k,
-            nprobe,
-            refine,
-            exact,
-        };
-        Ok(Arc::new(SearchProvider::new(table, Box::new(search))))
+        Ok(Arc::new(SearchProvider::new(table, Box::new(Knn(request)))))
     }
 }
 
@@ -71,25 +57,18 @@ impl Search for Knn {
         snapshot: &Snapshot,
         allowed: Option<&[RoaringBitmap]>,
     ) -> Result<(Vec<HitRow>, Vec<ArrayRef>)> {
-        let mut request = VectorSearch::new(&self.column, self.query.clone(), self.k);
-        request.nprobe = self.nprobe;
-        request.refine = self.refine;
-        request.exact = self.exact;
+        let mut request = self.0.clone();
         request.allowed = allowed;
         let hits = table
             .vector_search(snapshot, &request)
             .await
             .map_err(to_df)?;
-        let rows = hits
-            .iter()
-            .map(|h| HitRow {
-                segment: h.segment,
-                row: h.row,
-            })
-            .collect();
         let distances: ArrayRef = Arc::new(Float32Array::from_iter_values(
             hits.iter().map(|h| h.distance),
         ));
-        Ok((rows, vec![distances]))
+        Ok((
+            hit_rows(hits.iter().map(|h| (h.segment, h.row))),
+            vec![distances],
+        ))
     }
 }
