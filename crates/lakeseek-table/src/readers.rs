@@ -8,6 +8,8 @@
 
 use std::sync::Arc;
 
+use bytes::Bytes;
+
 use lakeseek_segment::text::index::TextIndexReader;
 use lakeseek_segment::vector::VectorIndexReader;
 use lakeseek_store::LruCache;
@@ -59,21 +61,17 @@ impl Table {
         entry: &SegmentEntry,
         column: &str,
     ) -> TableResult<Option<Arc<TextIndexReader>>> {
-        let key = (self.segment_path(entry), column.to_string());
-        if let Some(r) = self.reader_cache().text.get(&key) {
-            return Ok(Some(r));
-        }
-        let Some(bytes) = self.read_section(entry, &text_section(column)).await? else {
-            return Ok(None);
-        };
-        let weight = bytes.len();
-        let reader = TextIndexReader::open(bytes).map_err(|source| TableError::TextIndex {
-            path: key.0.clone(),
-            source,
-        })?;
-        let reader = Arc::new(reader);
-        self.reader_cache().text.insert(key, reader.clone(), weight);
-        Ok(Some(reader))
+        self.cached_reader(
+            &self.reader_cache().text,
+            entry,
+            column,
+            &text_section(column),
+            |bytes, path| {
+                TextIndexReader::open(bytes)
+                    .map_err(|source| TableError::TextIndex { path, source })
+            },
+        )
+        .await
     }
 
     /// The vector index of `column` in one segment, opened once and cached;
@@ -83,22 +81,40 @@ impl Table {
         entry: &SegmentEntry,
         column: &str,
     ) -> TableResult<Option<Arc<VectorIndexReader>>> {
+        self.cached_reader(
+            &self.reader_cache().vector,
+            entry,
+            column,
+            &vector_section(column),
+            |bytes, path| {
+                VectorIndexReader::open(bytes)
+                    .map_err(|source| TableError::VectorIndex { path, source })
+            },
+        )
+        .await
+    }
+
+    /// Looks `(segment, column)` up in `cache`; on a miss reads section
+    /// `section` (checksum verified), opens it with `open` and caches it,
+    /// weighed by the section's bytes.
+    async fn cached_reader<R>(
+        &self,
+        cache: &LruCache<(String, String), Arc<R>>,
+        entry: &SegmentEntry,
+        column: &str,
+        section: &str,
+        open: impl FnOnce(Bytes, String) -> TableResult<R>,
+    ) -> TableResult<Option<Arc<R>>> {
         let key = (self.segment_path(entry), column.to_string());
-        if let Some(r) = self.reader_cache().vector.get(&key) {
+        if let Some(r) = cache.get(&key) {
             return Ok(Some(r));
         }
-        let Some(bytes) = self.read_section(entry, &vector_section(column)).await? else {
+        let Some(bytes) = self.read_section(entry, section).await? else {
             return Ok(None);
         };
         let weight = bytes.len();
-        let reader = VectorIndexReader::open(bytes).map_err(|source| TableError::VectorIndex {
-            path: key.0.clone(),
-            source,
-        })?;
-        let reader = Arc::new(reader);
-        self.reader_cache()
-            .vector
-            .insert(key, reader.clone(), weight);
+        let reader = Arc::new(open(bytes, key.0.clone())?);
+        cache.insert(key, reader.clone(), weight);
         Ok(Some(reader))
     }
 }
