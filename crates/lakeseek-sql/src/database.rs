@@ -13,6 +13,7 @@ use lakeseek_table::{Catalog, Table, TableOptions, ROW_ID};
 
 use crate::error::SqlError;
 use crate::functions::{self, OpenTables};
+use crate::mutate::Mutation;
 use crate::schema::{parse_table_ref, LakeSeekSchema};
 
 /// A LakeSeek database: a root on object storage, its tables, and SQL.
@@ -109,10 +110,32 @@ impl Database {
         Ok(self.catalog.drop_table(name).await?)
     }
 
-    /// Runs one SQL statement and returns its result.
+    /// Runs one SQL statement and returns its result. `DELETE` and `UPDATE`
+    /// return one row with the number of rows changed.
     pub async fn sql(&self, text: &str) -> Result<Vec<RecordBatch>, SqlError> {
         let state = self.ctx.state();
-        let mut statement = state.sql_to_statement(text, &datafusion::config::Dialect::Generic)?;
+        let statement = state.sql_to_statement(text, &datafusion::config::Dialect::Generic)?;
+        if let DfStatement::Statement(inner) = &statement {
+            if let Some(mutation) = Mutation::from_statement(inner)? {
+                return self.run_mutation(mutation).await;
+            }
+        }
+        self.run_statement(statement, text).await
+    }
+
+    /// Runs a query (no mutation statements).
+    pub(crate) async fn query(&self, text: &str) -> Result<Vec<RecordBatch>, SqlError> {
+        let state = self.ctx.state();
+        let statement = state.sql_to_statement(text, &datafusion::config::Dialect::Generic)?;
+        self.run_statement(statement, text).await
+    }
+
+    async fn run_statement(
+        &self,
+        mut statement: DfStatement,
+        text: &str,
+    ) -> Result<Vec<RecordBatch>, SqlError> {
+        let state = self.ctx.state();
         if needs_table_names(&statement, text) {
             self.schema.refresh_names().await?;
             self.open_tables

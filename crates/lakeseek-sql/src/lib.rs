@@ -16,6 +16,7 @@ mod database;
 mod error;
 mod functions;
 mod insert;
+mod mutate;
 mod provider;
 mod scan;
 mod schema;

@@ -11,12 +11,14 @@ use datafusion::common::pruning::PrunableStatistics;
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::common::{DFSchema, Result, Statistics};
 use datafusion::datasource::listing::PartitionedFile;
+use datafusion::datasource::physical_plan::parquet::ParquetRowSelection;
 use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder, ParquetSource};
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::execution::TaskContext;
 use datafusion::logical_expr::utils::conjunction;
 use datafusion::logical_expr::Expr;
+use datafusion::parquet::arrow::arrow_reader::RowSelection;
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_optimizer::pruning::PruningPredicateBuilder;
 use datafusion::physical_plan::empty::EmptyExec;
@@ -108,6 +110,23 @@ impl ExecutionPlan for SegmentScanExec {
     }
 }
 
+/// The rows of a segment of `rows` rows that are not in `deleted`.
+fn live_selection(deleted: &roaring::RoaringBitmap, rows: u64) -> RowSelection {
+    let mut ranges = Vec::new();
+    let mut start = 0usize;
+    for row in deleted.iter() {
+        let row = row as usize;
+        if row > start {
+            ranges.push(start..row);
+        }
+        start = row + 1;
+    }
+    if (start as u64) < rows {
+        ranges.push(start..rows as usize);
+    }
+    RowSelection::from_consecutive_ranges(ranges.into_iter(), rows as usize)
+}
+
 /// Plans the scan of `snapshot`.
 pub(crate) fn plan_scan(
     state: &dyn Session,
@@ -142,7 +161,15 @@ pub(crate) fn plan_scan(
         .filter(|(_, k)| **k)
         .map(|(s, _)| {
             let path = table.store().absolute(&table.segment_path(s));
-            PartitionedFile::new(path.to_string(), s.size)
+            let file = PartitionedFile::new(path.to_string(), s.size);
+            // Deleted rows are skipped by row selection: never decoded,
+            // never filtered, never counted.
+            match &s.deleted {
+                Some(dv) => {
+                    file.with_extension(ParquetRowSelection::new(live_selection(&dv.0, s.rows)))
+                }
+                None => file,
+            }
         })
         .collect();
     let summary = ScanSummary {

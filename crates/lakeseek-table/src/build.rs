@@ -73,12 +73,21 @@ pub(crate) struct BuiltSegment {
     pub(crate) bytes: bytes::Bytes,
 }
 
-/// Encodes `batches` (already conformed to the user schema) as segments whose
-/// `_id`s start at `first_id`, in parallel.
+/// Where the `_id`s of built rows come from.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum RowIds {
+    /// New rows (user schema): ids are assigned densely from this one.
+    From(u64),
+    /// Rewritten rows (physical schema, `_id` first) keep the ids they carry
+    /// (compaction); they must ascend.
+    Carried,
+}
+
+/// Encodes `batches` as segments, in parallel.
 pub(crate) fn build_segments(
     physical: &SchemaRef,
     batches: &[RecordBatch],
-    first_id: u64,
+    ids: RowIds,
     policy: &ShardPolicy,
     options: &SegmentWriteOptions,
     plan: &IndexPlan,
@@ -92,10 +101,13 @@ pub(crate) fn build_segments(
         .clamp(1, policy.max_shards.max(1));
     let runs = split_even(batches, shards);
     let mut starts = Vec::with_capacity(runs.len());
-    let mut next = first_id;
+    let mut next = match ids {
+        RowIds::From(first) => Some(first),
+        RowIds::Carried => None,
+    };
     for run in &runs {
         starts.push(next);
-        next += run.iter().map(|b| b.num_rows() as u64).sum::<u64>();
+        next = next.map(|n| n + run.iter().map(|b| b.num_rows() as u64).sum::<u64>());
     }
     runs.par_iter()
         .zip(starts.par_iter())
@@ -103,15 +115,13 @@ pub(crate) fn build_segments(
         .collect()
 }
 
-fn encode_shard(
+/// Adds `_id`s from `start` to user-schema batches.
+fn with_new_ids(
     physical: &SchemaRef,
     run: &[RecordBatch],
     start: u64,
-    options: &SegmentWriteOptions,
-    plan: &IndexPlan,
-) -> TableResult<BuiltSegment> {
-    let (sections, text) = plan.build(run)?;
-    let mut with_ids = Vec::with_capacity(run.len());
+) -> TableResult<Vec<RecordBatch>> {
+    let mut out = Vec::with_capacity(run.len());
     let mut id = start;
     for batch in run {
         let n = batch.num_rows() as u64;
@@ -119,7 +129,7 @@ fn encode_shard(
         id += n;
         let mut columns = vec![ids];
         columns.extend(batch.columns().iter().cloned());
-        with_ids.push(
+        out.push(
             RecordBatch::try_new(Arc::clone(physical), columns).map_err(|source| {
                 TableError::Arrow {
                     context: "adding row ids",
@@ -128,6 +138,56 @@ fn encode_shard(
             })?,
         );
     }
+    Ok(out)
+}
+
+/// The smallest and largest `_id` of physical batches, checking they ascend.
+fn carried_id_range(run: &[RecordBatch]) -> TableResult<(u64, u64)> {
+    let mut range: Option<(u64, u64)> = None;
+    for batch in run {
+        let ids = batch
+            .column(0)
+            .as_any()
+            .downcast_ref::<UInt64Array>()
+            .ok_or_else(|| TableError::Schema {
+                column: crate::manifest::ROW_ID.into(),
+                detail: "rewritten rows must carry their UInt64 _id first".into(),
+            })?;
+        for &id in ids.values() {
+            range = match range {
+                Some((lo, hi)) if id > hi => Some((lo, id)),
+                None => Some((id, id)),
+                Some(_) => {
+                    return Err(TableError::Schema {
+                        column: crate::manifest::ROW_ID.into(),
+                        detail: "rewritten rows' _ids do not ascend".into(),
+                    })
+                }
+            };
+        }
+    }
+    range.ok_or_else(|| TableError::Schema {
+        column: crate::manifest::ROW_ID.into(),
+        detail: "no rows to rewrite".into(),
+    })
+}
+
+fn encode_shard(
+    physical: &SchemaRef,
+    run: &[RecordBatch],
+    start: Option<u64>,
+    options: &SegmentWriteOptions,
+    plan: &IndexPlan,
+) -> TableResult<BuiltSegment> {
+    let (sections, text) = plan.build(run)?;
+    let rows: u64 = run.iter().map(|b| b.num_rows() as u64).sum();
+    let (with_ids, id_min, id_max) = match start {
+        Some(start) => (with_new_ids(physical, run, start)?, start, start + rows - 1),
+        None => {
+            let (lo, hi) = carried_id_range(run)?;
+            (run.to_vec(), lo, hi)
+        }
+    };
     let path = format!("data/{}.parquet", random_id());
     let encoded = write_segment(physical, &with_ids, &sections, options).map_err(|source| {
         TableError::Segment {
@@ -135,7 +195,6 @@ fn encode_shard(
             source,
         }
     })?;
-    let rows = id - start;
     let mut columns = encoded.stats.columns;
     columns.remove(crate::manifest::ROW_ID);
     Ok(BuiltSegment {
@@ -144,12 +203,14 @@ fn encode_shard(
             size: encoded.bytes.len() as u64,
             crc32: crc32fast::hash(&encoded.bytes),
             rows,
-            id_min: start,
-            id_max: id - 1,
+            id_min,
+            id_max,
             columns,
             added_in: 0,
             sections: encoded.footer.sections.clone(),
             text,
+            deleted: None,
+            sparse_ids: id_max - id_min + 1 != rows,
         },
         bytes: encoded.bytes,
     })
@@ -172,13 +233,13 @@ pub(crate) async fn build_and_upload(
     log: &Log,
     physical: SchemaRef,
     batches: Vec<RecordBatch>,
-    first_id: u64,
+    ids: RowIds,
     policy: ShardPolicy,
     options: SegmentWriteOptions,
     plan: IndexPlan,
 ) -> TableResult<Vec<SegmentEntry>> {
     let built = tokio::task::spawn_blocking(move || {
-        build_segments(&physical, &batches, first_id, &policy, &options, &plan)
+        build_segments(&physical, &batches, ids, &policy, &options, &plan)
     })
     .await
     .map_err(|e| TableError::CommitFailed {

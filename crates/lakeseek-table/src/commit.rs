@@ -66,6 +66,11 @@ where
     loop {
         attempt += 1;
         let actions = build(snapshot.clone()).await?;
+        if actions.is_empty() {
+            // Nothing to record (an empty append, a delete that matched
+            // nothing, a batch id already committed): no new version.
+            return Ok(snapshot);
+        }
         let commit = Commit {
             format: MANIFEST_VERSION,
             version: snapshot.version + 1,

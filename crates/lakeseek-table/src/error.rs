@@ -55,6 +55,10 @@ pub enum TableError {
     },
     #[error("the writer is closed")]
     WriterClosed,
+    /// A concurrent commit changed rows this one replaces or keys it
+    /// inserts; the caller re-resolves on the newer snapshot and retries.
+    #[error("conflict on table {table:?}: {detail}")]
+    Conflict { table: String, detail: String },
     /// A search query that could not be parsed or does not fit the table.
     #[error("invalid query: {message}{}", position.map(|p| format!(" at position {p}")).unwrap_or_default())]
     InvalidQuery {

@@ -6,13 +6,14 @@
 //! whole [`Snapshot`] at `v`, so opening a table reads one checkpoint and the
 //! few commits after it, never the whole log.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use lakeseek_segment::ColumnStats;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
+use crate::deletes::DeletionVector;
 use crate::error::{TableError, TableResult};
 use crate::options::TableOptions;
 
@@ -69,6 +70,14 @@ pub struct SegmentEntry {
     /// Per text column: documents and tokens, for table-wide BM25 statistics.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub text: BTreeMap<String, TextStats>,
+    /// Deleted rows (by row number), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<DeletionVector>,
+    /// The segment's `_id`s are ascending but not contiguous (a compacted
+    /// segment keeps its rows' ids and drops deleted rows): row → id needs the
+    /// `_id` column. When false, row `r` has id `id_min + r`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sparse_ids: bool,
 }
 
 /// Token counts of one text column of one segment.
@@ -79,9 +88,9 @@ pub struct TextStats {
 }
 
 impl SegmentEntry {
-    /// The `_id` of row `row` (segments hold contiguous ids in row order).
-    pub fn row_id(&self, row: u32) -> u64 {
-        self.id_min + row as u64
+    /// Rows not deleted.
+    pub fn live_rows(&self) -> u64 {
+        self.rows - self.deleted.as_ref().map_or(0, |d| d.0.len())
     }
 
     /// The section entry named `name`.
@@ -103,6 +112,12 @@ pub enum Action {
     /// Reserves `_id` values `start..start + count` for a transaction that
     /// writes segments before it commits.
     ReserveRowIds { start: u64, count: u64 },
+    /// Deletes rows (by row number) of a segment: added to its deletion
+    /// vector.
+    DeleteRows { path: String, rows: DeletionVector },
+    /// Records a caller's batch id, so a retried append with the same id is
+    /// recognised and not applied twice.
+    BatchId { id: String },
 }
 
 /// The object stored at one version.
@@ -131,6 +146,9 @@ pub struct Snapshot {
     pub segments: Vec<Arc<SegmentEntry>>,
     /// The smallest `_id` not yet used or reserved.
     pub next_row_id: u64,
+    /// Batch ids of committed idempotent appends.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub batch_ids: BTreeSet<String>,
 }
 
 impl Snapshot {
@@ -154,6 +172,7 @@ impl Snapshot {
             metadata,
             segments: Vec::new(),
             next_row_id: 0,
+            batch_ids: BTreeSet::new(),
         };
         snapshot.apply_actions(&commit.actions[1..], path)?;
         Ok(snapshot)
@@ -207,6 +226,26 @@ impl Snapshot {
                         return Err(corrupt(format!("removes unknown segment {seg}")));
                     }
                 }
+                Action::DeleteRows { path: seg, rows } => {
+                    let entry = self
+                        .segments
+                        .iter_mut()
+                        .find(|s| &s.path == seg)
+                        .ok_or_else(|| corrupt(format!("deletes rows of unknown segment {seg}")))?;
+                    if rows.0.max().is_some_and(|r| r as u64 >= entry.rows) {
+                        return Err(corrupt(format!(
+                            "deletes a row past the end of segment {seg}"
+                        )));
+                    }
+                    let entry = Arc::make_mut(entry);
+                    match &mut entry.deleted {
+                        Some(dv) => dv.0 |= &rows.0,
+                        None => entry.deleted = Some(rows.clone()),
+                    }
+                }
+                Action::BatchId { id } => {
+                    self.batch_ids.insert(id.clone());
+                }
                 Action::ReserveRowIds { start, count } => {
                     let end = start
                         .checked_add(*count)
@@ -218,9 +257,9 @@ impl Snapshot {
         Ok(())
     }
 
-    /// Rows in the snapshot.
+    /// Live rows in the snapshot (deleted rows excluded).
     pub fn rows(&self) -> u64 {
-        self.segments.iter().map(|s| s.rows).sum()
+        self.segments.iter().map(|s| s.live_rows()).sum()
     }
 
     /// Bytes of segment data in the snapshot.

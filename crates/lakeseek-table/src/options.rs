@@ -55,6 +55,9 @@ pub struct TableOptions {
     pub text_columns: Vec<TextColumn>,
     #[serde(default)]
     pub vector_columns: Vec<VectorColumn>,
+    /// The column whose values identify a row for upserts (non-nullable).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_key: Option<String>,
 }
 
 /// Analyzer names accepted today; the full-text issue adds the rest.
@@ -80,8 +83,37 @@ impl TableOptions {
         self
     }
 
+    /// Declares the primary key column used by upserts.
+    pub fn with_primary_key(mut self, column: &str) -> Self {
+        self.primary_key = Some(column.into());
+        self
+    }
+
     /// Checks the declarations against the table's schema.
     pub fn validate(&self, schema: &Schema) -> TableResult<()> {
+        if let Some(key) = &self.primary_key {
+            let field = schema
+                .field_with_name(key)
+                .map_err(|_| TableError::Schema {
+                    column: key.clone(),
+                    detail: "declared as the primary key but not in the schema".into(),
+                })?;
+            if field.is_nullable() {
+                return Err(TableError::Schema {
+                    column: key.clone(),
+                    detail: "a primary key column must not be nullable".into(),
+                });
+            }
+            if matches!(
+                field.data_type(),
+                DataType::FixedSizeList(..) | DataType::List(_) | DataType::Struct(_)
+            ) {
+                return Err(TableError::Schema {
+                    column: key.clone(),
+                    detail: format!("{} cannot be a primary key", field.data_type()),
+                });
+            }
+        }
         let mut seen = std::collections::HashSet::new();
         for t in &self.text_columns {
             if !seen.insert(("text", t.column.as_str())) {

@@ -15,12 +15,13 @@ use futures::{Stream, StreamExt};
 use lakeseek_segment::SegmentWriteOptions;
 use tokio::sync::Mutex;
 
-use crate::build::{build_and_upload, ShardPolicy};
+use crate::build::{build_and_upload, RowIds, ShardPolicy};
 use crate::commit::{commit, RetryPolicy};
 use crate::conform::conform;
 use crate::error::TableResult;
 use crate::indexing::IndexPlan;
 use crate::manifest::{Action, SegmentEntry, Snapshot};
+use crate::mutate::DeleteSpec;
 use crate::table::Table;
 
 /// Ids reserved per reservation commit; any transaction larger simply
@@ -60,6 +61,22 @@ pub struct TableWriter {
     /// Reserved ids not yet used: `next..end`.
     reserved: Option<(u64, u64)>,
     rows: u64,
+    /// Idempotency key: the commit is skipped if a commit with it landed.
+    batch_id: Option<String>,
+    /// Rows the same commit deletes (updates and upserts).
+    deletes: Option<DeleteSpec>,
+}
+
+/// What one write transaction did.
+#[derive(Debug, Clone)]
+pub struct WriteOutcome {
+    /// The snapshot after the commit (or the one that already held the
+    /// batch id).
+    pub snapshot: Snapshot,
+    pub rows_added: u64,
+    pub rows_deleted: u64,
+    /// False when the batch id had already been committed: nothing was done.
+    pub applied: bool,
 }
 
 impl TableWriter {
@@ -73,7 +90,23 @@ impl TableWriter {
             spilled: Vec::new(),
             reserved: None,
             rows: 0,
+            batch_id: None,
+            deletes: None,
         }
+    }
+
+    /// Makes the transaction idempotent: if a commit with `id` already
+    /// landed (a retry after a lost reply or a crash), committing does
+    /// nothing.
+    pub fn with_batch_id(mut self, id: impl Into<String>) -> Self {
+        self.batch_id = Some(id.into());
+        self
+    }
+
+    /// Deletes rows in the same commit as the written rows.
+    pub(crate) fn with_deletes(mut self, deletes: DeleteSpec) -> Self {
+        self.deletes = Some(deletes);
+        self
     }
 
     /// Rows written so far in this transaction.
@@ -119,7 +152,7 @@ impl TableWriter {
             &self.table.log,
             self.table.metadata().physical_schema(),
             batches,
-            first,
+            RowIds::From(first),
             self.options.shards.clone(),
             self.options.segment.clone(),
             IndexPlan::for_table(&self.table.metadata())?,
@@ -161,7 +194,12 @@ impl TableWriter {
     }
 
     /// Publishes everything written in one commit and returns the new snapshot.
-    pub async fn commit(mut self) -> TableResult<Snapshot> {
+    pub async fn commit(self) -> TableResult<Snapshot> {
+        Ok(self.finish().await?.snapshot)
+    }
+
+    /// Publishes everything written (and deleted) in one commit.
+    pub async fn finish(mut self) -> TableResult<WriteOutcome> {
         if !self.spilled.is_empty() && !self.buffer.is_empty() {
             // Already reserving: the tail uses reserved ids too.
             self.spill().await?;
@@ -174,12 +212,32 @@ impl TableWriter {
         }));
         let table = self.table.clone();
         let options = self.options.clone();
+        let batch_id = self.batch_id.clone();
+        let deletes = self.deletes.take().map(Arc::new);
+        // What the last attempt decided: (applied, rows deleted).
+        let decided = Arc::new(std::sync::Mutex::new((true, 0u64)));
         let result = commit(&table.log, base, &self.operation, &options.retry, |snap| {
             let tail = tail.clone();
             let table = table.clone();
             let options = options.clone();
             let spilled = spilled.clone();
+            let batch_id = batch_id.clone();
+            let deletes = deletes.clone();
+            let decided = decided.clone();
             async move {
+                if let Some(id) = &batch_id {
+                    if snap.batch_ids.contains(id) {
+                        *decided.lock().expect("outcome lock") = (false, 0);
+                        return Ok(Vec::new());
+                    }
+                }
+                let mut actions = Vec::new();
+                let mut deleted = 0;
+                if let Some(spec) = &deletes {
+                    let (delete_actions, n) = spec.actions(&table, &snap).await?;
+                    actions.extend(delete_actions);
+                    deleted = n;
+                }
                 let mut entries = spilled;
                 entries.extend(
                     tail.lock()
@@ -188,20 +246,41 @@ impl TableWriter {
                         .await?,
                 );
                 let version = snap.version + 1;
-                Ok(entries
-                    .into_iter()
-                    .map(|mut e| {
-                        e.added_in = version;
-                        Action::AddSegment(e)
-                    })
-                    .collect())
+                actions.extend(entries.into_iter().map(|mut e| {
+                    e.added_in = version;
+                    Action::AddSegment(e)
+                }));
+                if let Some(id) = batch_id {
+                    if !actions.is_empty() {
+                        actions.push(Action::BatchId { id });
+                    }
+                }
+                *decided.lock().expect("outcome lock") = (true, deleted);
+                Ok(actions)
             }
         })
         .await;
         match result {
             Ok(snapshot) => {
                 self.table.install(snapshot.clone());
-                Ok(snapshot)
+                let (applied, rows_deleted) = *decided.lock().expect("outcome lock");
+                if !applied {
+                    // The batch had landed before: this attempt's files are
+                    // not referenced by anything.
+                    let written = tail.lock().await.written.take();
+                    let files = spilled
+                        .iter()
+                        .chain(written.iter().flat_map(|(_, e)| e.iter()));
+                    for e in files {
+                        let _ = table.log.store.delete(&table.log.table_path(&e.path)).await;
+                    }
+                }
+                Ok(WriteOutcome {
+                    snapshot,
+                    rows_added: if applied { self.rows } else { 0 },
+                    rows_deleted,
+                    applied,
+                })
             }
             Err(e) => {
                 // Nothing became visible; the uploaded files are orphans for GC.
@@ -244,7 +323,7 @@ impl OptimisticTail {
             &table.log,
             snap.metadata.physical_schema(),
             self.batches.clone(),
-            first,
+            RowIds::From(first),
             options.shards.clone(),
             options.segment.clone(),
             IndexPlan::for_table(&snap.metadata)?,

@@ -263,6 +263,7 @@ async fn import_file(
         let options = TableOptions {
             text_columns: texts,
             vector_columns: vectors.clone(),
+            primary_key: None,
         };
         db.create_table(name, (*schema).clone(), options).await?
     };

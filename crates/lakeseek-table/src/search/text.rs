@@ -114,8 +114,11 @@ impl Table {
                 });
             }
         }
+        // Deleted rows are never results: they join the filter.
+        let live = snapshot.live_rows(request.allowed);
+        let allowed = live.as_deref();
         if let Query::MatchAll { .. } = query {
-            return Ok(match_all(snapshot, request));
+            return self.match_all(snapshot, request, allowed).await;
         }
 
         // Open every segment's readers for the columns the query touches.
@@ -161,7 +164,7 @@ impl Table {
         let mut matches = 0u64;
         for &s in &order {
             let entry = &snapshot.segments[s];
-            let filter = request.allowed.map(|a| &a[s]);
+            let filter = allowed.map(|a| &a[s]);
             if filter.is_some_and(|f| f.is_empty()) {
                 continue;
             }
@@ -179,10 +182,11 @@ impl Table {
             }
             let top = top_k_above(matcher, request.k, filter, floor)
                 .map_err(|e| self.index_error(snapshot, e))?;
+            let ids = self.segment_ids(entry).await?;
             best.extend(top.hits.iter().map(|h| TextHit {
                 segment: s,
                 row: h.doc,
-                id: entry.row_id(h.doc),
+                id: ids.id(h.doc),
                 score: h.score,
             }));
             best.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
@@ -202,37 +206,45 @@ impl Table {
     }
 }
 
-/// `*`: every allowed row, in `_id` order, all with score 1 × boost.
-fn match_all(snapshot: &Snapshot, request: &TextSearch<'_>) -> TextResults {
-    let score = match parse(&request.query) {
-        Ok(q) => q.boost(),
-        Err(_) => 1.0,
-    };
-    let mut order: Vec<usize> = (0..snapshot.segments.len()).collect();
-    order.sort_by_key(|&i| snapshot.segments[i].id_min);
-    let mut hits = Vec::new();
-    let mut matches = 0u64;
-    for s in order {
-        let entry = &snapshot.segments[s];
-        let rows: Box<dyn Iterator<Item = u32>> = match request.allowed {
-            Some(a) => Box::new(a[s].iter()),
-            None => Box::new(0..entry.rows as u32),
+impl Table {
+    /// `*`: every allowed row, in `_id` order, all with score 1 × boost.
+    async fn match_all(
+        &self,
+        snapshot: &Snapshot,
+        request: &TextSearch<'_>,
+        allowed: Option<&[RoaringBitmap]>,
+    ) -> TableResult<TextResults> {
+        let score = match parse(&request.query) {
+            Ok(q) => q.boost(),
+            Err(_) => 1.0,
         };
-        for row in rows {
-            matches += 1;
-            if hits.len() < request.k {
-                hits.push(TextHit {
-                    segment: s,
-                    row,
-                    id: entry.row_id(row),
-                    score,
-                });
+        let mut order: Vec<usize> = (0..snapshot.segments.len()).collect();
+        order.sort_by_key(|&i| snapshot.segments[i].id_min);
+        let mut hits = Vec::new();
+        let mut matches = 0u64;
+        for s in order {
+            let entry = &snapshot.segments[s];
+            let ids = self.segment_ids(entry).await?;
+            let rows: Box<dyn Iterator<Item = u32> + Send> = match allowed {
+                Some(a) => Box::new(a[s].iter()),
+                None => Box::new(0..entry.rows as u32),
+            };
+            for row in rows {
+                matches += 1;
+                if hits.len() < request.k {
+                    hits.push(TextHit {
+                        segment: s,
+                        row,
+                        id: ids.id(row),
+                        score,
+                    });
+                }
             }
         }
-    }
-    TextResults {
-        hits,
-        matches: request.count.then_some(matches),
+        Ok(TextResults {
+            hits,
+            matches: request.count.then_some(matches),
+        })
     }
 }
 

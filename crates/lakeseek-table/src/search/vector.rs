@@ -106,9 +106,12 @@ impl Table {
             });
         }
         let metric = segment_metric(declared.metric);
+        // Deleted rows are never results: they join the filter.
+        let live = snapshot.live_rows(request.allowed);
+        let allowed = live.as_deref();
         let mut hits: Vec<VectorHit> = Vec::new();
         for (s, entry) in snapshot.segments.iter().enumerate() {
-            let filter = request.allowed.map(|a| &a[s]);
+            let filter = allowed.map(|a| &a[s]);
             if filter.is_some_and(|f| f.is_empty()) {
                 continue;
             }
@@ -164,10 +167,11 @@ impl Table {
                     .map_err(|e| self.vector_error(entry, e))?
                 }
             };
+            let ids = self.segment_ids(entry).await?;
             hits.extend(found.into_iter().map(|(row, distance)| VectorHit {
                 segment: s,
                 row,
-                id: entry.row_id(row),
+                id: ids.id(row),
                 distance,
             }));
         }
