@@ -17,10 +17,13 @@
 
 mod build;
 mod catalog;
+mod check;
 pub mod commit;
+mod compact;
 mod conform;
 mod deletes;
 mod error;
+mod gc;
 mod indexing;
 mod log;
 pub mod manifest;
@@ -35,9 +38,12 @@ mod writer;
 
 pub use build::ShardPolicy;
 pub use catalog::Catalog;
+pub use check::{CheckReport, Problem};
 pub use commit::RetryPolicy;
+pub use compact::{plan_compaction, CompactionPolicy, CompactionReport};
 pub use deletes::DeletionVector;
 pub use error::{TableError, TableResult};
+pub use gc::{VacuumReport, DEFAULT_RETENTION};
 pub use indexing::{text_section, vector_section};
 pub use log::{version_object_path, DEFAULT_CHECKPOINT_INTERVAL, VERSIONS_PER_FOLDER};
 pub use manifest::{Action, Commit, SegmentEntry, Snapshot, TableMetadata, TextStats, ROW_ID};
@@ -46,4 +52,4 @@ pub use readers::{ReaderCache, DEFAULT_READER_CACHE_BYTES};
 pub use row_ids::SegmentIds;
 pub use segment_data::{ColumnCache, DEFAULT_COLUMN_CACHE_BYTES};
 pub use table::Table;
-pub use writer::{TableWriter, WriteOutcome, WriterOptions};
+pub use writer::{PreparedWrite, TableWriter, WriteOutcome, WriterOptions};

@@ -113,6 +113,11 @@ impl Table {
         }
     }
 
+    /// The writer options of this handle.
+    pub fn writer_options(&self) -> &WriterOptions {
+        &self.writer_options
+    }
+
     /// Starts a write transaction.
     pub fn writer(&self, operation: &str) -> TableWriter {
         TableWriter::new(self.clone(), operation, self.writer_options.clone())
@@ -164,17 +169,41 @@ impl Table {
         SegmentReader::open(bytes).map_err(|source| TableError::Segment { path, source })
     }
 
-    /// Every row of a snapshot, segment by segment (for tests and tools; SQL
-    /// scans go through DataFusion).
+    /// Every live row of a snapshot, segment by segment (for tests and
+    /// tools; SQL scans go through DataFusion). Deleted rows are skipped.
     pub async fn read_all(&self, snapshot: &Snapshot) -> TableResult<Vec<RecordBatch>> {
         let mut out = Vec::new();
         for entry in &snapshot.segments {
-            let reader = self.open_segment(entry).await?;
-            let path = self.segment_path(entry);
-            out.extend(
-                reader
-                    .read(None)
-                    .map_err(|source| TableError::Segment { path, source })?,
+            out.extend(self.read_live(entry).await?);
+        }
+        Ok(out)
+    }
+
+    /// The live rows of one segment, all columns including `_id`.
+    pub async fn read_live(&self, entry: &SegmentEntry) -> TableResult<Vec<RecordBatch>> {
+        let reader = self.open_segment(entry).await?;
+        let path = self.segment_path(entry);
+        let batches = reader
+            .read(None)
+            .map_err(|source| TableError::Segment { path, source })?;
+        let Some(dv) = &entry.deleted else {
+            return Ok(batches);
+        };
+        let mut out = Vec::with_capacity(batches.len());
+        let mut offset = 0u32;
+        for batch in batches {
+            let n = batch.num_rows() as u32;
+            let live: arrow::array::BooleanArray = (offset..offset + n)
+                .map(|r| Some(!dv.0.contains(r)))
+                .collect();
+            offset += n;
+            out.push(
+                arrow::compute::filter_record_batch(&batch, &live).map_err(|source| {
+                    TableError::Arrow {
+                        context: "skipping deleted rows",
+                        source,
+                    }
+                })?,
             );
         }
         Ok(out)

@@ -193,6 +193,17 @@ impl TableWriter {
         }
     }
 
+    /// Phase one of a two-phase commit: writes every buffered row to
+    /// segments (with reserved ids, so they never need rewriting) and
+    /// returns a [`PreparedWrite`]. Nothing is visible until it commits; an
+    /// abandoned prepare leaves only unreferenced files, which vacuum removes.
+    pub async fn prepare(mut self) -> TableResult<PreparedWrite> {
+        if !self.buffer.is_empty() {
+            self.spill().await?;
+        }
+        Ok(PreparedWrite { writer: self })
+    }
+
     /// Publishes everything written in one commit and returns the new snapshot.
     pub async fn commit(self) -> TableResult<Snapshot> {
         Ok(self.finish().await?.snapshot)
@@ -287,6 +298,37 @@ impl TableWriter {
                 Err(e)
             }
         }
+    }
+}
+
+/// A prepared transaction: its segments are uploaded, nothing is visible.
+pub struct PreparedWrite {
+    writer: TableWriter,
+}
+
+impl PreparedWrite {
+    /// The segments the commit will add.
+    pub fn segments(&self) -> &[SegmentEntry] {
+        &self.writer.spilled
+    }
+
+    /// Phase two: publishes the prepared segments in one commit.
+    pub async fn commit(self) -> TableResult<WriteOutcome> {
+        self.writer.finish().await
+    }
+
+    /// Gives up: deletes the uploaded files (best effort; vacuum removes
+    /// whatever remains). The reserved ids are simply never used.
+    pub async fn abort(mut self) -> TableResult<()> {
+        let spilled = std::mem::take(&mut self.writer.spilled);
+        for e in spilled {
+            self.writer
+                .table
+                .store()
+                .delete(&self.writer.table.segment_path(&e))
+                .await?;
+        }
+        Ok(())
     }
 }
 

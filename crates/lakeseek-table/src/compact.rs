@@ -1,0 +1,283 @@
+//! Compaction: merge small segments, rewrite segments with many deleted rows.
+//!
+//! The policy walks segments in `_id` order and merges runs of *consecutive*
+//! small segments (so segments' id ranges stay disjoint and ordered, which
+//! the search's tie order relies on), and rewrites any segment whose deleted
+//! fraction passes a threshold. Rewritten rows keep their `_id`s. Indexes are
+//! rebuilt for the new segment by the ordinary segment builder. The commit
+//! removes the old segments and adds the new one; readers of older snapshots
+//! still find the old files (GC removes them after the retention period).
+//!
+//! A delete that lands while compaction runs is carried over: on a lost race
+//! the rows newly deleted from the old segments are mapped by `_id` onto the
+//! new segment in the same commit. If another compaction removed one of the
+//! old segments first, this one gives up (its files become orphans for GC).
+
+use std::sync::Arc;
+
+use arrow::array::{AsArray, RecordBatch};
+use arrow::datatypes::UInt64Type;
+use roaring::RoaringBitmap;
+
+use crate::build::{build_and_upload, RowIds, ShardPolicy};
+use crate::commit::commit;
+use crate::deletes::DeletionVector;
+use crate::error::{TableError, TableResult};
+use crate::indexing::IndexPlan;
+use crate::manifest::{Action, SegmentEntry, Snapshot};
+use crate::table::Table;
+
+/// When segments are merged or rewritten.
+#[derive(Debug, Clone)]
+pub struct CompactionPolicy {
+    /// Segments with fewer live rows than this are "small" and merged with
+    /// their small neighbours.
+    pub small_rows: u64,
+    /// A merged segment stops growing past this many rows.
+    pub target_rows: u64,
+    /// A segment with at least this fraction of its rows deleted is
+    /// rewritten even if it is large.
+    pub max_deleted_fraction: f64,
+}
+
+impl Default for CompactionPolicy {
+    fn default() -> Self {
+        CompactionPolicy {
+            small_rows: 100_000,
+            target_rows: 1_000_000,
+            max_deleted_fraction: 0.2,
+        }
+    }
+}
+
+/// What one optimize run did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CompactionReport {
+    pub segments_removed: usize,
+    pub segments_added: usize,
+    /// Live rows copied into new segments.
+    pub rows_rewritten: u64,
+    /// Deleted rows dropped for good.
+    pub rows_purged: u64,
+    /// Version of the last compaction commit (unchanged if nothing was done).
+    pub version: u64,
+}
+
+/// Groups of segment paths to rewrite together, in `_id` order.
+pub fn plan_compaction(snapshot: &Snapshot, policy: &CompactionPolicy) -> Vec<Vec<String>> {
+    let mut ordered: Vec<&Arc<SegmentEntry>> = snapshot.segments.iter().collect();
+    ordered.sort_by_key(|s| s.id_min);
+    let heavy_deletes = |s: &SegmentEntry| {
+        s.rows > 0
+            && (s.rows - s.live_rows()) as f64 >= policy.max_deleted_fraction * s.rows as f64
+            && s.live_rows() < s.rows
+    };
+    let mut groups: Vec<Vec<String>> = Vec::new();
+    let mut run: Vec<&SegmentEntry> = Vec::new();
+    let mut run_rows = 0u64;
+    let close = |run: &mut Vec<&SegmentEntry>, groups: &mut Vec<Vec<String>>| {
+        // A run of one is worth rewriting only to purge deleted rows.
+        if run.len() > 1 || run.first().is_some_and(|s| heavy_deletes(s)) {
+            groups.push(run.iter().map(|s| s.path.clone()).collect());
+        }
+        run.clear();
+    };
+    for s in ordered {
+        let live = s.live_rows();
+        let small = live < policy.small_rows;
+        if !small {
+            close(&mut run, &mut groups);
+            run_rows = 0;
+            if heavy_deletes(s) {
+                groups.push(vec![s.path.clone()]);
+            }
+            continue;
+        }
+        if run_rows + live > policy.target_rows && !run.is_empty() {
+            close(&mut run, &mut groups);
+            run_rows = 0;
+        }
+        run.push(s);
+        run_rows += live;
+    }
+    close(&mut run, &mut groups);
+    groups
+}
+
+impl Table {
+    /// Compacts the table by `policy`: one commit per group of segments.
+    pub async fn optimize(&self, policy: &CompactionPolicy) -> TableResult<CompactionReport> {
+        let snapshot = self.refresh().await?;
+        let mut report = CompactionReport {
+            version: snapshot.version,
+            ..Default::default()
+        };
+        for group in plan_compaction(&snapshot, policy) {
+            let snapshot = self.refresh().await?;
+            let entries: Vec<Arc<SegmentEntry>> = group
+                .iter()
+                .filter_map(|p| snapshot.segments.iter().find(|s| &s.path == p).cloned())
+                .collect();
+            if entries.len() != group.len() {
+                continue; // changed under us; the next run replans
+            }
+            match self.rewrite(&snapshot, &entries, policy).await {
+                Ok((done, version)) => {
+                    report.segments_removed += entries.len();
+                    report.segments_added += done.added;
+                    report.rows_rewritten += done.rows;
+                    report.rows_purged += done.purged;
+                    report.version = version;
+                }
+                Err(TableError::Conflict { detail, .. }) => {
+                    tracing::info!(%detail, "compaction group skipped");
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(report)
+    }
+
+    /// Rewrites `entries` (consecutive in `_id` order) as new segments.
+    async fn rewrite(
+        &self,
+        base: &Snapshot,
+        entries: &[Arc<SegmentEntry>],
+        policy: &CompactionPolicy,
+    ) -> TableResult<(Rewritten, u64)> {
+        let mut batches: Vec<RecordBatch> = Vec::new();
+        let mut purged = 0u64;
+        for entry in entries {
+            purged += entry.rows - entry.live_rows();
+            batches.extend(
+                self.read_live(entry)
+                    .await?
+                    .into_iter()
+                    .filter(|b| b.num_rows() > 0),
+            );
+        }
+        let rows: u64 = batches.iter().map(|b| b.num_rows() as u64).sum();
+        let new_entries = if rows == 0 {
+            Vec::new()
+        } else {
+            build_and_upload(
+                &self.log,
+                base.metadata.physical_schema(),
+                batches.clone(),
+                RowIds::Carried,
+                ShardPolicy {
+                    max_shards: 1usize.max(rows.div_ceil(policy.target_rows.max(1)) as usize),
+                    min_shard_rows: policy.target_rows.max(1) as usize,
+                },
+                self.writer_options().segment.clone(),
+                IndexPlan::for_table(&base.metadata)?,
+            )
+            .await?
+        };
+        // Ids of the new segments' rows, to carry over deletes that land
+        // while this commit races.
+        let new_ids: Vec<(String, Vec<u64>)> = {
+            let all: Vec<u64> = batches
+                .iter()
+                .flat_map(|b| b.column(0).as_primitive::<UInt64Type>().values().to_vec())
+                .collect();
+            let mut out = Vec::new();
+            let mut start = 0usize;
+            for e in &new_entries {
+                let end = start + e.rows as usize;
+                out.push((e.path.clone(), all[start..end].to_vec()));
+                start = end;
+            }
+            out
+        };
+        let old: Vec<Arc<SegmentEntry>> = entries.to_vec();
+        let added = new_entries.clone();
+        let retry = self.writer_options().retry.clone();
+        let result = commit(&self.log, base.clone(), "optimize", &retry, |snap| {
+            let old = old.clone();
+            let added = added.clone();
+            let new_ids = new_ids.clone();
+            let table = self.clone();
+            async move {
+                let mut actions: Vec<Action> = Vec::new();
+                let version = snap.version + 1;
+                for e in &added {
+                    let mut e = e.clone();
+                    e.added_in = version;
+                    actions.push(Action::AddSegment(e));
+                }
+                for before in &old {
+                    let now = snap
+                        .segments
+                        .iter()
+                        .find(|s| s.path == before.path)
+                        .ok_or_else(|| TableError::Conflict {
+                            table: snap.metadata.name.clone(),
+                            detail: format!(
+                                "segment {} was removed by a concurrent commit",
+                                before.path
+                            ),
+                        })?;
+                    let was = before
+                        .deleted
+                        .as_ref()
+                        .map(|d| d.0.clone())
+                        .unwrap_or_default();
+                    let is = now
+                        .deleted
+                        .as_ref()
+                        .map(|d| d.0.clone())
+                        .unwrap_or_default();
+                    let fresh = is - was;
+                    if !fresh.is_empty() {
+                        let old_ids = table.segment_ids(before).await?;
+                        let ids: Vec<u64> = fresh.iter().map(|r| old_ids.id(r)).collect();
+                        for (path, new) in &new_ids {
+                            let rows: RoaringBitmap = ids
+                                .iter()
+                                .filter_map(|id| new.binary_search(id).ok().map(|r| r as u32))
+                                .collect();
+                            if !rows.is_empty() {
+                                actions.push(Action::DeleteRows {
+                                    path: path.clone(),
+                                    rows: DeletionVector(rows),
+                                });
+                            }
+                        }
+                    }
+                    actions.push(Action::RemoveSegment {
+                        path: before.path.clone(),
+                    });
+                }
+                Ok(actions)
+            }
+        })
+        .await;
+        match result {
+            Ok(snapshot) => {
+                let version = snapshot.version;
+                self.install(snapshot);
+                Ok((
+                    Rewritten {
+                        added: new_entries.len(),
+                        rows,
+                        purged,
+                    },
+                    version,
+                ))
+            }
+            Err(e) => {
+                for e in &new_entries {
+                    let _ = self.store().delete(&self.segment_path(e)).await;
+                }
+                Err(e)
+            }
+        }
+    }
+}
+
+struct Rewritten {
+    added: usize,
+    rows: u64,
+    purged: u64,
+}
