@@ -26,22 +26,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Import a Parquet, CSV or JSON Lines file into a table (created if missing), in one commit.
-    Import {
-        table: String,
-        file: PathBuf,
-        /// Full-text column (repeatable); with an analyzer as COL:ANALYZER.
-        #[arg(long = "text", value_name = "COL[:ANALYZER]")]
-        text: Vec<String>,
-        /// Vector column (repeatable); metric cosine (default), l2 or dot.
-        #[arg(long = "vector", value_name = "COL[:METRIC]")]
-        vector: Vec<String>,
-        /// Input format when the file name does not tell.
-        #[arg(long)]
-        format: Option<String>,
-        /// Hide the progress bar.
-        #[arg(long)]
-        quiet: bool,
-    },
+    Import(ImportArgs),
     /// Run SQL: one statement with -c, or an interactive shell.
     Sql {
         /// The statement to run.
@@ -57,6 +42,59 @@ pub enum Command {
     /// Measure search relevance against judged queries: nDCG@10, recall@10,
     /// recall@100, MRR@10 and latency per mode (text, vector, hybrid).
     Eval(EvalArgs),
+    /// Compact a table: merge small segments, rewrite segments with many
+    /// deleted rows (row ids and search results are unchanged).
+    Optimize {
+        table: String,
+        /// Segments with fewer live rows are merged with their neighbours.
+        #[arg(long, default_value_t = 100_000)]
+        small_rows: u64,
+        /// Merged segments stop growing past this many rows.
+        #[arg(long, default_value_t = 1_000_000)]
+        target_rows: u64,
+    },
+    /// Delete segment files no retained version references.
+    Vacuum {
+        table: String,
+        /// Keep every version current within this period, and every file
+        /// younger than it (e.g. 24h, 30m, 0s).
+        #[arg(long, default_value = "24h")]
+        retention: String,
+        /// Only list what would be deleted.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Verify a table: the log, every segment's checksum and layout, deletion
+    /// vectors. Exits with status 1 if anything is wrong.
+    Check { table: String },
+}
+
+/// Flags of `lakeseek import`.
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    pub table: String,
+    pub file: PathBuf,
+    /// Full-text column (repeatable); with an analyzer as COL:ANALYZER.
+    #[arg(long = "text", value_name = "COL[:ANALYZER]")]
+    pub text: Vec<String>,
+    /// Vector column (repeatable); metric cosine (default), l2 or dot.
+    #[arg(long = "vector", value_name = "COL[:METRIC]")]
+    pub vector: Vec<String>,
+    /// Primary key column, declared when the table is created (enables --upsert).
+    #[arg(long)]
+    pub primary_key: Option<String>,
+    /// Replace rows whose primary key exists, append the others.
+    #[arg(long)]
+    pub upsert: bool,
+    /// Idempotency key: re-running an import with an id already committed does nothing.
+    #[arg(long)]
+    pub batch_id: Option<String>,
+    /// Input format when the file name does not tell.
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Hide the progress bar.
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 /// Flags of `lakeseek eval`.

@@ -11,7 +11,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use lakeseek::import::{self, Format};
 use lakeseek::{Database, Metric, TableOptions, TextColumn, VectorColumn};
 
-use crate::cli::{Cli, Command, EvalArgs, OutputFormat};
+use crate::cli::{Cli, Command, EvalArgs, ImportArgs, OutputFormat};
+use crate::maintenance;
 use crate::output;
 
 pub async fn run(cli: Cli) -> Result<()> {
@@ -20,14 +21,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         .await
         .with_context(|| format!("cannot open database {}", cli.db))?;
     match cli.command {
-        Command::Import {
-            table,
-            file,
-            text,
-            vector,
-            format,
-            quiet,
-        } => import_file(&db, &table, &file, &text, &vector, format.as_deref(), quiet).await,
+        Command::Import(args) => import_file(&db, &args).await,
         Command::Sql { command, format } => match command {
             Some(statement) => run_sql(&db, &statement, format).await,
             None => shell(&db, format).await,
@@ -40,6 +34,17 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Info { table } => info(&db, &table).await,
         Command::Eval(args) => eval(&db, &args).await,
+        Command::Optimize {
+            table,
+            small_rows,
+            target_rows,
+        } => maintenance::optimize(&db, &table, small_rows, target_rows).await,
+        Command::Vacuum {
+            table,
+            retention,
+            dry_run,
+        } => maintenance::vacuum(&db, &table, &retention, dry_run).await,
+        Command::Check { table } => maintenance::check(&db, &table).await,
     }
 }
 
@@ -180,16 +185,11 @@ async fn info(db: &Database, name: &str) -> Result<()> {
     Ok(())
 }
 
-async fn import_file(
-    db: &Database,
-    name: &str,
-    file: &std::path::Path,
-    text: &[String],
-    vector: &[String],
-    format: Option<&str>,
-    quiet: bool,
-) -> Result<()> {
-    let format = match format {
+async fn import_file(db: &Database, args: &ImportArgs) -> Result<()> {
+    let name = args.table.as_str();
+    let file = args.file.as_path();
+    let (text, vector, quiet) = (&args.text, &args.vector, args.quiet);
+    let format = match args.format.as_deref() {
         Some(f) => Format::parse(f)
             .ok_or_else(|| anyhow!("unknown format {f:?}: use parquet, csv or jsonl"))?,
         None => Format::from_path(file)
@@ -247,15 +247,19 @@ async fn import_file(
                 ),
                 f.is_nullable(),
             ),
+            // A primary key never holds nulls.
+            None if args.primary_key.as_deref() == Some(f.name().as_str()) => {
+                f.as_ref().clone().with_nullable(false)
+            }
             None => f.as_ref().clone(),
         })
         .collect();
     let schema = Arc::new(Schema::new(fields));
 
     let table = if db.catalog().table_exists(name).await? {
-        if !texts.is_empty() || !vectors.is_empty() {
+        if !texts.is_empty() || !vectors.is_empty() || args.primary_key.is_some() {
             eprintln!(
-                "note: table {name} exists; --text/--vector apply only when creating a table"
+                "note: table {name} exists; --text/--vector/--primary-key apply only when creating a table"
             );
         }
         db.open_table(name).await?
@@ -263,7 +267,7 @@ async fn import_file(
         let options = TableOptions {
             text_columns: texts,
             vector_columns: vectors.clone(),
-            primary_key: None,
+            primary_key: args.primary_key.clone(),
         };
         db.create_table(name, (*schema).clone(), options).await?
     };
@@ -281,27 +285,59 @@ async fn import_file(
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let started = Instant::now();
-    let mut writer = table.writer("import");
     let batches = first
         .into_iter()
         .map(Ok)
         .chain(std::iter::from_fn(|| source.batches.next()));
-    for batch in batches {
-        let batch = batch?;
-        let batch = convert_vectors(batch, &vectors, &schema)?;
-        writer.write(&batch).await?;
-        bar.inc(batch.num_rows() as u64);
-    }
-    let rows = writer.rows();
-    bar.set_message("committing");
-    let snapshot = writer
-        .commit()
-        .await
-        .context("import failed; nothing was committed")?;
+    let outcome = if args.upsert {
+        // An upsert resolves every key at once: the file is read whole.
+        let mut all = Vec::new();
+        for batch in batches {
+            let batch = convert_vectors(batch?, &vectors, &schema)?;
+            bar.inc(batch.num_rows() as u64);
+            all.push(batch);
+        }
+        let all = arrow::compute::concat_batches(&schema, &all)?;
+        bar.set_message("committing");
+        table
+            .upsert_with_batch_id(&all, args.batch_id.as_deref())
+            .await
+            .context("upsert failed; nothing was committed")?
+    } else {
+        let mut writer = table.writer("import");
+        if let Some(id) = &args.batch_id {
+            writer = writer.with_batch_id(id.clone());
+        }
+        for batch in batches {
+            let batch = convert_vectors(batch?, &vectors, &schema)?;
+            writer.write(&batch).await?;
+            bar.inc(batch.num_rows() as u64);
+        }
+        bar.set_message("committing");
+        writer
+            .finish()
+            .await
+            .context("import failed; nothing was committed")?
+    };
     bar.finish_and_clear();
+    let snapshot = &outcome.snapshot;
+    if !outcome.applied {
+        println!(
+            "batch {} was already committed; nothing imported (table version {})",
+            args.batch_id.as_deref().unwrap_or_default(),
+            snapshot.version
+        );
+        return Ok(());
+    }
+    let rows = outcome.rows_added;
     let secs = started.elapsed().as_secs_f64();
+    let replaced = if args.upsert {
+        format!(" ({} replaced)", outcome.rows_deleted)
+    } else {
+        String::new()
+    };
     println!(
-        "imported {rows} rows into {name} in {secs:.2}s ({:.0} rows/s); table version {}, {} segments, {} rows",
+        "imported {rows} rows{replaced} into {name} in {secs:.2}s ({:.0} rows/s); table version {}, {} segments, {} rows",
         rows as f64 / secs.max(1e-9),
         snapshot.version,
         snapshot.segments.len(),

@@ -19,6 +19,7 @@ pub mod import;
 
 pub use lakeseek_sql::{Database, SqlError};
 pub use lakeseek_table::{
-    Catalog, Metric, Snapshot, Table, TableError, TableOptions, TableWriter, TextColumn,
-    VectorColumn, WriterOptions,
+    Catalog, CheckReport, CompactionPolicy, CompactionReport, Metric, PreparedWrite, Snapshot,
+    Table, TableError, TableOptions, TableWriter, TextColumn, VacuumReport, VectorColumn,
+    WriteOutcome, WriterOptions,
 };

@@ -2,6 +2,7 @@
 
 mod cli;
 mod commands;
+mod maintenance;
 mod output;
 
 use clap::Parser;
