@@ -34,6 +34,52 @@ impl DisplayAs for TableSink {
     }
 }
 
+/// Rows of an INSERT beyond which a WAL table writes segments directly.
+const WAL_INSERT_MAX_ROWS: usize = 100_000;
+
+impl TableSink {
+    /// Small INSERTs on a WAL table are one WAL object; large ones write
+    /// segments like any other table.
+    async fn insert_through_wal(&self, mut data: SendableRecordBatchStream) -> Result<u64> {
+        let mut batches = Vec::new();
+        let mut rows = 0usize;
+        while let Some(batch) = data.next().await {
+            let batch = without_row_id(batch?);
+            rows += batch.num_rows();
+            batches.push(batch);
+            if rows > WAL_INSERT_MAX_ROWS {
+                let mut writer = self.table.writer("insert");
+                for b in batches.drain(..) {
+                    writer.write(&b).await.map_err(to_df)?;
+                }
+                while let Some(batch) = data.next().await {
+                    writer.write(&without_row_id(batch?)).await.map_err(to_df)?;
+                }
+                let rows = writer.rows();
+                writer.commit().await.map_err(to_df)?;
+                return Ok(rows);
+            }
+        }
+        if rows > 0 {
+            let all = arrow::compute::concat_batches(&batches[0].schema(), &batches)?;
+            self.table.wal_append(&all).await.map_err(to_df)?;
+        }
+        Ok(rows as u64)
+    }
+}
+
+/// `_id` is assigned by LakeSeek; whatever came in its place goes.
+fn without_row_id(batch: arrow::record_batch::RecordBatch) -> arrow::record_batch::RecordBatch {
+    match batch.schema().index_of(ROW_ID) {
+        Ok(i) => {
+            let mut b = batch;
+            b.remove_column(i);
+            b
+        }
+        Err(_) => batch,
+    }
+}
+
 #[async_trait]
 impl DataSink for TableSink {
     fn schema(&self) -> &SchemaRef {
@@ -45,19 +91,12 @@ impl DataSink for TableSink {
         mut data: SendableRecordBatchStream,
         _context: &Arc<TaskContext>,
     ) -> Result<u64> {
+        if self.table.metadata().options.wal {
+            return self.insert_through_wal(data).await;
+        }
         let mut writer = self.table.writer("insert");
         while let Some(batch) = data.next().await {
-            let batch = batch?;
-            // `_id` is assigned by the writer; whatever came in its place goes.
-            let batch = match batch.schema().index_of(ROW_ID) {
-                Ok(i) => {
-                    let mut b = batch.clone();
-                    b.remove_column(i);
-                    b
-                }
-                Err(_) => batch,
-            };
-            writer.write(&batch).await.map_err(to_df)?;
+            writer.write(&without_row_id(batch?)).await.map_err(to_df)?;
         }
         let rows = writer.rows();
         writer.commit().await.map_err(to_df)?;

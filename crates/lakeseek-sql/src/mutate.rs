@@ -182,6 +182,8 @@ impl Database {
         match m {
             Mutation::Delete { table, selection } => {
                 let handle = self.catalog().open_table(&table).await?;
+                // The predicate must see WAL rows as segment rows.
+                handle.fold_wal().await?;
                 let ids = collect_ids(
                     &self
                         .query(&format!(
@@ -201,6 +203,7 @@ impl Database {
                 selection,
             } => {
                 let handle = self.catalog().open_table(&table).await?;
+                handle.fold_wal().await?;
                 let mut attempt = 0;
                 loop {
                     attempt += 1;

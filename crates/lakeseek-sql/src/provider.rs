@@ -77,7 +77,7 @@ impl TableProvider for LakeSeekTableProvider {
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let snapshot = match self.version {
             Some(v) => self.table.snapshot_at(v).await.map_err(to_df)?,
-            None => self.table.refresh().await.map_err(to_df)?,
+            None => self.table.read_snapshot().await.map_err(to_df)?,
         };
         plan_scan(
             state,

@@ -6,11 +6,13 @@ use std::fmt;
 use std::sync::Arc;
 
 use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatch;
 use datafusion::catalog::Session;
 use datafusion::common::pruning::PrunableStatistics;
 use datafusion::common::tree_node::TreeNodeRecursion;
-use datafusion::common::{DFSchema, Result, Statistics};
+use datafusion::common::{DFSchema, DataFusionError, Result, Statistics};
 use datafusion::datasource::listing::PartitionedFile;
+use datafusion::datasource::memory::MemorySourceConfig;
 use datafusion::datasource::physical_plan::parquet::ParquetRowSelection;
 use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder, ParquetSource};
 use datafusion::datasource::source::DataSourceExec;
@@ -23,6 +25,7 @@ use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_optimizer::pruning::PruningPredicateBuilder;
 use datafusion::physical_plan::empty::EmptyExec;
 use datafusion::physical_plan::metrics::MetricsSet;
+use datafusion::physical_plan::union::UnionExec;
 use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties, SendableRecordBatchStream,
 };
@@ -155,11 +158,26 @@ pub(crate) fn plan_scan(
         Some(pruning) => pruning.prune(&PrunableStatistics::new(stats.clone(), schema.clone()))?,
         None => vec![true; segments.len()],
     };
-    let files: Vec<PartitionedFile> = segments
+    let kept: Vec<&Arc<lakeseek_table::SegmentEntry>> = segments
         .iter()
         .zip(&keep)
         .filter(|(_, k)| **k)
-        .map(|(s, _)| {
+        .map(|(s, _)| s)
+        .collect();
+    // Rows pending in the WAL are in memory: scanned as Arrow batches.
+    let mut pending: Vec<RecordBatch> = Vec::new();
+    for s in kept.iter().filter(|s| s.in_memory) {
+        pending.extend(table.pending_batches(s).ok_or_else(|| {
+            DataFusionError::Execution(format!(
+                "pending WAL rows of table {} are no longer in memory; retry the query",
+                table.name()
+            ))
+        })?);
+    }
+    let files: Vec<PartitionedFile> = kept
+        .iter()
+        .filter(|s| !s.in_memory)
+        .map(|s| {
             let path = table.store().absolute(&table.segment_path(s));
             let file = PartitionedFile::new(path.to_string(), s.size);
             // Deleted rows are skipped by row selection: never decoded,
@@ -176,15 +194,10 @@ pub(crate) fn plan_scan(
         table: table.name().to_string(),
         version: snapshot.version,
         segments_total: segments.len(),
-        segments_kept: files.len(),
+        segments_kept: kept.len(),
     };
-    let inner: Arc<dyn ExecutionPlan> = if files.is_empty() {
-        let projected = match projection {
-            Some(p) => Arc::new(schema.project(p)?),
-            None => schema.clone(),
-        };
-        Arc::new(EmptyExec::new(projected))
-    } else {
+    let mut inputs: Vec<Arc<dyn ExecutionPlan>> = Vec::new();
+    if !files.is_empty() {
         let partitions = state.config().target_partitions().clamp(1, files.len());
         let mut groups: Vec<Vec<PartitionedFile>> = vec![Vec::new(); partitions];
         for (i, f) in files.into_iter().enumerate() {
@@ -200,7 +213,23 @@ pub(crate) fn plan_scan(
             .with_projection_indices(projection.cloned())?
             .with_limit(limit)
             .build();
-        DataSourceExec::from_data_source(config)
+        inputs.push(DataSourceExec::from_data_source(config));
+    }
+    if !pending.is_empty() {
+        inputs.push(MemorySourceConfig::try_new_exec(
+            &[pending],
+            schema.clone(),
+            projection.cloned(),
+        )?);
+    }
+    let inner: Arc<dyn ExecutionPlan> = if inputs.is_empty() {
+        let projected = match projection {
+            Some(p) => Arc::new(schema.project(p)?),
+            None => schema.clone(),
+        };
+        Arc::new(EmptyExec::new(projected))
+    } else {
+        UnionExec::try_new(inputs)?
     };
     Ok(Arc::new(SegmentScanExec { summary, inner }))
 }

@@ -120,6 +120,9 @@ impl ObjectStore for CountingObjectStore {
         if fault == Some(PutFault::FailBeforeWrite) {
             return Err(injected_error(location, PutFault::FailBeforeWrite));
         }
+        if let Some(PutFault::DelayMs(ms)) = fault {
+            tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+        }
         self.counters.put(payload.content_length() as u64);
         let result = self.inner.put_opts(location, payload, opts).await?;
         if fault == Some(PutFault::LoseReply) {

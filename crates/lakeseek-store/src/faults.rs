@@ -48,6 +48,8 @@ pub enum PutFault {
     FailBeforeWrite,
     /// Write the object, then fail with a transient error.
     LoseReply,
+    /// Succeed, but only after this many milliseconds (a slow request).
+    DelayMs(u64),
 }
 
 #[derive(Debug)]

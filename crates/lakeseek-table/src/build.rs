@@ -211,6 +211,7 @@ fn encode_shard(
             text,
             deleted: None,
             sparse_ids: id_max - id_min + 1 != rows,
+            in_memory: false,
         },
         bytes: encoded.bytes,
     })

@@ -15,6 +15,7 @@ use crate::options::TableOptions;
 use crate::readers::ReaderCache;
 use crate::segment_data::{ColumnCache, DEFAULT_COLUMN_CACHE_BYTES};
 use crate::table::Table;
+use crate::wal::{WalOptions, WalState};
 use crate::writer::WriterOptions;
 
 /// A database: a root on object storage holding one directory per table.
@@ -25,6 +26,11 @@ pub struct Catalog {
     checkpoint_interval: u64,
     columns: Arc<ColumnCache>,
     readers: Arc<ReaderCache>,
+    wal_options: WalOptions,
+    /// One WAL state per table, shared by every handle this catalog opens
+    /// (group commit, id reservation and the background folder are per
+    /// process, not per handle).
+    wal_states: Arc<std::sync::Mutex<HashMap<String, Arc<WalState>>>>,
 }
 
 impl Catalog {
@@ -37,6 +43,8 @@ impl Catalog {
             checkpoint_interval: crate::log::DEFAULT_CHECKPOINT_INTERVAL,
             columns: Arc::new(ColumnCache::new(DEFAULT_COLUMN_CACHE_BYTES)),
             readers: Arc::new(ReaderCache::default()),
+            wal_options: WalOptions::default(),
+            wal_states: Arc::default(),
         })
     }
 
@@ -47,6 +55,21 @@ impl Catalog {
     }
 
     /// Checkpoints every `interval` versions (0 disables checkpoints).
+    /// Sets when WAL rows are folded into segments.
+    pub fn with_wal_options(mut self, options: WalOptions) -> Self {
+        self.wal_options = options;
+        self
+    }
+
+    fn wal_state(&self, name: &str) -> Arc<WalState> {
+        self.wal_states
+            .lock()
+            .expect("wal states lock")
+            .entry(name.to_string())
+            .or_default()
+            .clone()
+    }
+
     pub fn with_checkpoint_interval(mut self, interval: u64) -> Self {
         self.checkpoint_interval = interval;
         self
@@ -112,6 +135,8 @@ impl Catalog {
             self.writer_options.clone(),
             self.columns.clone(),
             self.readers.clone(),
+            self.wal_state(name),
+            self.wal_options.clone(),
         ))
     }
 
@@ -126,6 +151,8 @@ impl Catalog {
             self.writer_options.clone(),
             self.columns.clone(),
             self.readers.clone(),
+            self.wal_state(name),
+            self.wal_options.clone(),
         ))
     }
 

@@ -76,6 +76,21 @@ impl Table {
             report.bytes_deleted += meta.size;
             report.files_deleted.push(relative);
         }
+        // Folded WAL objects: their rows are in segments of every retained
+        // version once the fold is older than the cutoff.
+        for (seq, path) in crate::wal::wal_objects(self).await? {
+            if seq > base.wal_folded_through {
+                continue;
+            }
+            if !dry_run {
+                self.store().delete(&path).await?;
+            }
+            report.files_deleted.push(
+                path.strip_prefix(&self.log.table_path(""))
+                    .unwrap_or(&path)
+                    .to_string(),
+            );
+        }
         Ok(report)
     }
 }

@@ -78,6 +78,10 @@ pub struct SegmentEntry {
     /// `_id` column. When false, row `r` has id `id_min + r`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub sparse_ids: bool,
+    /// A pending WAL object seen as a segment by readers: its bytes live in
+    /// memory, never in the manifest.
+    #[serde(skip)]
+    pub in_memory: bool,
 }
 
 /// Token counts of one text column of one segment.
@@ -118,6 +122,9 @@ pub enum Action {
     /// Records a caller's batch id, so a retried append with the same id is
     /// recognised and not applied twice.
     BatchId { id: String },
+    /// WAL objects `from..=through` are now in segments (added by the same
+    /// commit).
+    WalFolded { from: u64, through: u64 },
 }
 
 /// The object stored at one version.
@@ -149,6 +156,9 @@ pub struct Snapshot {
     /// Batch ids of committed idempotent appends.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub batch_ids: BTreeSet<String>,
+    /// Every WAL object up to this sequence number is folded into segments.
+    #[serde(default)]
+    pub wal_folded_through: u64,
 }
 
 impl Snapshot {
@@ -173,6 +183,7 @@ impl Snapshot {
             segments: Vec::new(),
             next_row_id: 0,
             batch_ids: BTreeSet::new(),
+            wal_folded_through: 0,
         };
         snapshot.apply_actions(&commit.actions[1..], path)?;
         Ok(snapshot)
@@ -245,6 +256,15 @@ impl Snapshot {
                 }
                 Action::BatchId { id } => {
                     self.batch_ids.insert(id.clone());
+                }
+                Action::WalFolded { from, through } => {
+                    if *from != self.wal_folded_through + 1 || through < from {
+                        return Err(corrupt(format!(
+                            "folds WAL {from}..={through} but the fold point is {}",
+                            self.wal_folded_through
+                        )));
+                    }
+                    self.wal_folded_through = *through;
                 }
                 Action::ReserveRowIds { start, count } => {
                     let end = start

@@ -203,6 +203,8 @@ impl Table {
     /// Deletes the rows with these `_id`s in one commit. Ids that are not
     /// (or no longer) live are ignored; `rows_deleted` says how many were.
     pub async fn delete_ids(&self, ids: &[u64]) -> TableResult<WriteOutcome> {
+        // Mutations only ever target segments: pending WAL rows fold first.
+        self.fold_wal().await?;
         self.writer("delete")
             .with_deletes(DeleteSpec::new(ids.to_vec(), false))
             .finish()
@@ -218,6 +220,7 @@ impl Table {
         batches: &[RecordBatch],
         operation: &str,
     ) -> TableResult<WriteOutcome> {
+        self.fold_wal().await?;
         let mut writer = self
             .writer(operation)
             .with_deletes(DeleteSpec::new(ids.to_vec(), true));
@@ -264,6 +267,7 @@ impl Table {
         let mut attempt = 0;
         loop {
             attempt += 1;
+            self.fold_wal().await?;
             let snap = self.refresh().await?;
             let check = KeyCheck::new(&key, &values, snap.version)?;
             let existing = check.find(self, snap.segments.iter()).await?;

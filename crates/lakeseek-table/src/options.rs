@@ -58,6 +58,10 @@ pub struct TableOptions {
     /// The column whose values identify a row for upserts (non-nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_key: Option<String>,
+    /// Small appends go to a write-ahead log (one PUT each, grouped), folded
+    /// into segments in the background.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub wal: bool,
 }
 
 /// Analyzer names accepted today; the full-text issue adds the rest.
@@ -80,6 +84,12 @@ impl TableOptions {
             dimension,
             metric,
         });
+        self
+    }
+
+    /// Sends appends through the write-ahead log.
+    pub fn with_wal(mut self) -> Self {
+        self.wal = true;
         self
     }
 

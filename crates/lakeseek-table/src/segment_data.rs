@@ -39,10 +39,7 @@ impl Table {
                 path: path.clone(),
                 detail: format!("section {name:?} lies outside the segment"),
             })?;
-        let bytes = self
-            .store()
-            .get_range_cached(&path, section.offset..end)
-            .await?;
+        let bytes = self.segment_bytes(entry, section.offset..end).await?;
         let found = crc32fast::hash(&bytes);
         if found != section.crc32 {
             return Err(TableError::Segment {
@@ -76,7 +73,7 @@ impl Table {
             .map(|(c, _)| c.clone())
             .collect();
         if !missing.is_empty() {
-            let bytes = self.store().get_range_cached(&path, 0..entry.size).await?;
+            let bytes = self.segment_bytes(entry, 0..entry.size).await?;
             let found = crc32fast::hash(&bytes);
             if found != entry.crc32 {
                 return Err(TableError::CorruptManifest {

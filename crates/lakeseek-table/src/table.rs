@@ -14,6 +14,7 @@ use crate::log::Log;
 use crate::manifest::{SegmentEntry, Snapshot, TableMetadata};
 use crate::readers::ReaderCache;
 use crate::segment_data::ColumnCache;
+use crate::wal::{WalOptions, WalState};
 use crate::writer::{TableWriter, WriterOptions};
 
 /// A table handle. Cloning shares the cached snapshot.
@@ -24,6 +25,8 @@ pub struct Table {
     writer_options: WriterOptions,
     columns: Arc<ColumnCache>,
     readers: Arc<ReaderCache>,
+    pub(crate) wal: Arc<WalState>,
+    pub(crate) wal_options: WalOptions,
 }
 
 impl Table {
@@ -33,6 +36,8 @@ impl Table {
         writer_options: WriterOptions,
         columns: Arc<ColumnCache>,
         readers: Arc<ReaderCache>,
+        wal: Arc<WalState>,
+        wal_options: WalOptions,
     ) -> Self {
         Table {
             log,
@@ -40,6 +45,8 @@ impl Table {
             writer_options,
             columns,
             readers,
+            wal,
+            wal_options,
         }
     }
 
@@ -128,8 +135,15 @@ impl Table {
         TableWriter::new(self.clone(), operation, options)
     }
 
-    /// Appends one batch in one commit.
+    /// Appends one batch in one commit. On a table with a WAL the rows go
+    /// to the WAL instead: the call returns once they are durable there and
+    /// they are visible to [`Table::read_snapshot`] at once; the snapshot
+    /// returned is then the log's, which shows them only after a fold.
     pub async fn append(&self, batch: &RecordBatch) -> TableResult<Snapshot> {
+        if self.metadata().options.wal {
+            self.wal_append(batch).await?;
+            return Ok(self.snapshot());
+        }
         let mut writer = self.writer("append");
         writer.write(batch).await?;
         writer.commit().await
@@ -145,6 +159,46 @@ impl Table {
         writer.commit().await
     }
 
+    /// Bytes `range` of a segment: from the store (cached), or from memory
+    /// for a pending WAL object.
+    pub(crate) async fn segment_bytes(
+        &self,
+        entry: &SegmentEntry,
+        range: std::ops::Range<u64>,
+    ) -> TableResult<bytes::Bytes> {
+        if entry.in_memory {
+            let bytes =
+                self.wal
+                    .bytes_of(&entry.path)
+                    .ok_or_else(|| TableError::CorruptManifest {
+                        path: entry.path.clone(),
+                        detail:
+                            "a pending WAL segment is no longer in memory; re-read the snapshot"
+                                .into(),
+                    })?;
+            let (start, end) = (range.start as usize, range.end as usize);
+            if end > bytes.len() || start > end {
+                return Err(TableError::CorruptManifest {
+                    path: entry.path.clone(),
+                    detail: format!("range {start}..{end} outside {} bytes", bytes.len()),
+                });
+            }
+            return Ok(bytes.slice(start..end));
+        }
+        Ok(self
+            .store()
+            .get_range_cached(&self.segment_path(entry), range)
+            .await?)
+    }
+
+    /// The rows of a pending WAL segment (physical schema), for the SQL scan.
+    pub fn pending_batches(&self, entry: &SegmentEntry) -> Option<Vec<RecordBatch>> {
+        entry
+            .in_memory
+            .then(|| self.wal.batches_of(&entry.path))
+            .flatten()
+    }
+
     /// Root-relative path of a segment's object.
     pub fn segment_path(&self, entry: &SegmentEntry) -> String {
         self.log.table_path(&entry.path)
@@ -153,7 +207,7 @@ impl Table {
     /// Reads and opens a whole segment, checking size and checksum.
     pub async fn open_segment(&self, entry: &SegmentEntry) -> TableResult<SegmentReader> {
         let path = self.segment_path(entry);
-        let bytes = self.log.store.get(&path).await?;
+        let bytes = self.segment_bytes(entry, 0..entry.size).await?;
         if bytes.len() as u64 != entry.size || crc32fast::hash(&bytes) != entry.crc32 {
             return Err(TableError::CorruptManifest {
                 path: path.clone(),

@@ -93,7 +93,7 @@ impl TableProvider for SearchProvider {
         filters: &[Expr],
         _limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let snapshot = self.table.refresh().await.map_err(to_df)?;
+        let snapshot = self.table.read_snapshot().await.map_err(to_df)?;
         let pushed: Vec<Expr> = filters
             .iter()
             .filter(|f| self.is_table_column(f))
