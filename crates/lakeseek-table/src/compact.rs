@@ -1,9 +1,9 @@
 //! Compaction: merge small segments, rewrite segments with many deleted rows.
 //!
-//! The policy walks segments in `_id` order and merges runs of *consecutive*
-//! small segments (so segments' id ranges stay disjoint and ordered, which
-//! the search's tie order relies on), and rewrites any segment whose deleted
-//! fraction passes a threshold. Rewritten rows keep their `_id`s. Indexes are
+//! The policy walks segments in `_id` order and merges runs of consecutive
+//! small segments (rows sorted by `_id`: ranges of WAL-folded segments may
+//! interleave), and rewrites any segment whose deleted fraction passes a
+//! threshold. Rewritten rows keep their `_id`s. Indexes are
 //! rebuilt for the new segment by the ordinary segment builder. The commit
 //! removes the old segments and adds the new one; readers of older snapshots
 //! still find the old files (GC removes them after the retention period).
@@ -156,6 +156,7 @@ impl Table {
                     .filter(|b| b.num_rows() > 0),
             );
         }
+        let batches = crate::wal::sort_by_id(&base.metadata.physical_schema(), batches)?;
         let rows: u64 = batches.iter().map(|b| b.num_rows() as u64).sum();
         let new_entries = if rows == 0 {
             Vec::new()

@@ -588,9 +588,13 @@ impl Table {
     }
 }
 
-/// Concatenates WAL batches in `_id` order (objects from several processes
-/// interleave their reservation blocks).
-fn sort_by_id(schema: &SchemaRef, batches: Vec<RecordBatch>) -> TableResult<Vec<RecordBatch>> {
+/// Concatenates batches in `_id` order (WAL objects from several processes
+/// interleave their reservation blocks, so segments' id ranges can overlap
+/// and a merge of them must sort).
+pub(crate) fn sort_by_id(
+    schema: &SchemaRef,
+    batches: Vec<RecordBatch>,
+) -> TableResult<Vec<RecordBatch>> {
     if batches.is_empty() {
         return Ok(batches);
     }

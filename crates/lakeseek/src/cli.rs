@@ -67,6 +67,24 @@ pub enum Command {
     /// Verify a table: the log, every segment's checksum and layout, deletion
     /// vectors. Exits with status 1 if anything is wrong.
     Check { table: String },
+    /// Run a randomized write workload journaled to a file (for crash and
+    /// concurrency testing).
+    #[command(hide = true)]
+    Stress {
+        table: String,
+        /// First key this process owns.
+        #[arg(long)]
+        base: i64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value_t = u64::MAX)]
+        ops: u64,
+        #[arg(long, default_value_t = 3600)]
+        seconds: u64,
+        /// Journal: one JSON line per operation begun and acknowledged.
+        #[arg(long)]
+        journal: PathBuf,
+    },
 }
 
 /// Flags of `lakeseek import`.
@@ -83,6 +101,10 @@ pub struct ImportArgs {
     /// Primary key column, declared when the table is created (enables --upsert).
     #[arg(long)]
     pub primary_key: Option<String>,
+    /// Create the table with a write-ahead log: later small appends (INSERT)
+    /// cost one PUT and are folded into segments in the background.
+    #[arg(long)]
+    pub wal: bool,
     /// Replace rows whose primary key exists, append the others.
     #[arg(long)]
     pub upsert: bool,

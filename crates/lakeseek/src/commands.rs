@@ -45,6 +45,14 @@ pub async fn run(cli: Cli) -> Result<()> {
             dry_run,
         } => maintenance::vacuum(&db, &table, &retention, dry_run).await,
         Command::Check { table } => maintenance::check(&db, &table).await,
+        Command::Stress {
+            table,
+            base,
+            seed,
+            ops,
+            seconds,
+            journal,
+        } => crate::stress::run(&db, &table, base, seed, ops, seconds, &journal).await,
     }
 }
 
@@ -268,6 +276,7 @@ async fn import_file(db: &Database, args: &ImportArgs) -> Result<()> {
             text_columns: texts,
             vector_columns: vectors.clone(),
             primary_key: args.primary_key.clone(),
+            wal: args.wal,
         };
         db.create_table(name, (*schema).clone(), options).await?
     };

@@ -4,6 +4,7 @@ mod cli;
 mod commands;
 mod maintenance;
 mod output;
+mod stress;
 
 use clap::Parser;
 
