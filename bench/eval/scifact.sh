@@ -4,19 +4,22 @@
 # hybrid fusion, side by side. Writes bench/results/<date>/eval_scifact.{txt,json}.
 #
 #   bench/eval/scifact.sh            # release build, then the run
+#   OUT=DIR bench/eval/scifact.sh    # results into DIR (bench/run hybrid does this)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 data=../shared/data/scifact
 work=bench/work/eval-scifact
-out=bench/results/$(date +%F)
+out=${OUT:-bench/results/$(date +%F)}
 mkdir -p "$work" "$out"
 # Same build as bench/run, so the two share release artifacts.
 cargo build --release --locked -p lakeseek -p lakeseek-bench --features lakeseek-bench/tantivy
-bin=./target/release/lakeseek
+bin=${CARGO_TARGET_DIR:-target}/release/lakeseek
+python=python3
+[ -x bench/work/venv/bin/python ] && python=bench/work/venv/bin/python  # has pyarrow
 
 # The corpus with title and text joined into one `body` column, as the
 # published BM25 figures index it.
-python3 - "$data/corpus.parquet" "$work/corpus.parquet" <<'PY'
+"$python" - "$data/corpus.parquet" "$work/corpus.parquet" <<'PY'
 import sys
 import pyarrow as pa, pyarrow.compute as pc, pyarrow.parquet as pq
 t = pq.read_table(sys.argv[1])

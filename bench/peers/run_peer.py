@@ -1,8 +1,8 @@
 """Runs one peer engine on one benchmark section and writes the result as JSON.
 
     bench/work/venv/bin/python bench/peers/run_peer.py \\
-        --engine {tantivy_py,lancedb,infino,duckdb,faiss,hnswlib,usearch,datafusion} \\
-        --section {fts,vector,sql,hybrid} --dataset {scifact,generated} \\
+        --engine {tantivy_py,lancedb,infino,duckdb,faiss,hnswlib,usearch,datafusion,lakeseek} \\
+        --section {fts,vector,sql,hybrid,ingest} --dataset {scifact,generated} \\
         [--size N] [--seed 42] [--threads {1,all}] [--warmup 50] [--max-queries N] \\
         [--reps 5] [--dim 384] [--clusters 1000] [--vector-queries 1000] [--keep] --out FILE.json
 
@@ -26,7 +26,7 @@ import argparse
 import os
 import sys
 
-ENGINES = ["tantivy_py", "lancedb", "infino", "duckdb", "faiss", "hnswlib", "usearch", "datafusion"]
+ENGINES = ["tantivy_py", "lancedb", "infino", "duckdb", "faiss", "hnswlib", "usearch", "datafusion", "lakeseek"]
 THREAD_ENV = ["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "RAYON_NUM_THREADS",
               "TOKIO_WORKER_THREADS", "LANCE_CPU_THREADS", "POLARS_MAX_THREADS"]
 
@@ -34,7 +34,7 @@ THREAD_ENV = ["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "RAY
 def parse_args(argv=None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--engine", required=True, choices=ENGINES)
-    ap.add_argument("--section", required=True, choices=["fts", "vector", "sql", "hybrid"])
+    ap.add_argument("--section", required=True, choices=["fts", "vector", "sql", "hybrid", "ingest"])
     ap.add_argument("--dataset", required=True, choices=["scifact", "generated"])
     ap.add_argument("--size", type=int, default=1_000_000, help="generated docs or vectors (default 1,000,000)")
     ap.add_argument("--seed", type=int, default=42)

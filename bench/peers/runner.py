@@ -14,6 +14,7 @@ import numpy as np
 import data
 import section_fts
 import section_hybrid
+import section_ingest
 import section_sql
 import section_vector
 
@@ -40,6 +41,8 @@ def run_section(peer, a) -> dict:
         ts = data.scifact_text(with_emb=True)
         res = section_hybrid.run(peer, ts, clients, a.warmup, a.max_queries)
         return {"supported": True, "data": ts.meta, **res}
+    if a.section == "ingest":
+        return section_ingest.run(peer, a.dataset, a.size, a.seed)
     path, cols = data.sql_source(a.dataset, a.size, a.seed)
     res = section_sql.run(peer, path, cols, a.reps)
     return {"supported": True, "data": {"parquet": str(path)}, **res}

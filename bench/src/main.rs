@@ -8,7 +8,12 @@
 //!   `bench/results/<date>/peers/`, so `bench/peers/summarize.py` and
 //!   `plot_vectors.py` compare everything together.
 //!
-//! Run them all with `bench/run all`.
+//! - `sql`: LakeSeek SQL over the Parquet file the peers' sql section reads
+//!   (peers' schema, `peers/lakeseek-sql-<dataset>-t1.json`).
+//! - `storage`: GETs and bytes per cold query against an S3 endpoint
+//!   (`storage.{json,md}`).
+//!
+//! Run them all, with the Python peers and the report, with `bench/run all`.
 
 mod commit_cost;
 mod data;
@@ -19,6 +24,8 @@ mod machine;
 mod metrics;
 mod peer_record;
 mod report;
+mod sql;
+mod storage;
 mod timing;
 mod vector;
 
@@ -89,6 +96,40 @@ enum Section {
         /// Rerank factors, one sweep each ("default" = LakeSeek's).
         #[arg(long, value_delimiter = ',', default_value = "default,40")]
         refines: Vec<String>,
+    },
+    /// SQL (scan, filter, group-by, top-k) over the Parquet file the peers'
+    /// sql section reads, imported into a LakeSeek table.
+    Sql {
+        /// `scifact` or `generated`.
+        #[arg(long, default_value = "scifact")]
+        dataset: String,
+        /// Documents of the generated corpus.
+        #[arg(long, default_value_t = 1_000_000)]
+        docs: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Timed repetitions of each query (after one warm-up).
+        #[arg(long, default_value_t = 5)]
+        reps: usize,
+        /// Where the table is built (removed afterwards unless --keep).
+        #[arg(long)]
+        workdir: Option<PathBuf>,
+        #[arg(long)]
+        keep: bool,
+    },
+    /// GETs, bytes and LISTs per cold query on an S3 endpoint (SciFact).
+    Storage {
+        /// S3 endpoint, e.g. http://127.0.0.1:5000 (`bench/run storage` starts moto).
+        #[arg(long)]
+        endpoint: String,
+        /// An existing bucket.
+        #[arg(long, default_value = "lakeseek-bench")]
+        bucket: String,
+        #[arg(long, default_value = "storage")]
+        prefix: String,
+        /// Queries measured per query type.
+        #[arg(long, default_value_t = 20)]
+        queries: usize,
     },
 }
 
@@ -197,6 +238,41 @@ fn main() -> anyhow::Result<()> {
                 keep: common.keep,
             };
             vector::run(&opts, &peers_out())
+        }
+        Section::Sql {
+            dataset,
+            docs,
+            seed,
+            reps,
+            workdir,
+            keep,
+        } => {
+            let workdir = workdir
+                .clone()
+                .unwrap_or_else(|| data::repo_root().join("bench/work/engines"));
+            let opts = sql::Options {
+                dataset,
+                docs: *docs,
+                seed: *seed,
+                reps: *reps,
+                workdir: &workdir,
+                keep: *keep,
+            };
+            sql::run(&opts, &peers_out())
+        }
+        Section::Storage {
+            endpoint,
+            bucket,
+            prefix,
+            queries,
+        } => {
+            let opts = storage::Options {
+                endpoint,
+                bucket,
+                prefix,
+                queries: *queries,
+            };
+            storage::run(&opts, &out)
         }
     }
 }

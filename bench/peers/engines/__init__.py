@@ -19,6 +19,7 @@ ENGINES = {
     "hnswlib": "hnswlib_peer",
     "usearch": "usearch_peer",
     "datafusion": "datafusion_peer",
+    "lakeseek": "lakeseek_cli_peer",
 }
 
 

@@ -45,7 +45,7 @@ def extension_file(package: str) -> str | None:
 class Peer(Base):
     name = "duckdb"
     package = "duckdb"
-    sections = {"fts", "vector", "sql"}
+    sections = {"fts", "vector", "sql", "ingest"}
     fts_modes = {"or", "and"}
 
     def __init__(self, threads, workdir):

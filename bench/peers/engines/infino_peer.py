@@ -29,7 +29,7 @@ BATCH = 100_000
 class Peer(Base):
     name = "infino"
     package = "infino"
-    sections = {"fts", "vector", "hybrid"}
+    sections = {"fts", "vector", "hybrid", "ingest"}
     fts_modes = {"or", "and", "phrase"}
 
     def __init__(self, threads, workdir):

@@ -37,7 +37,7 @@ def _fixed(x: np.ndarray) -> pa.Array:
 class Peer(Base):
     name = "lancedb"
     package = "lancedb"
-    sections = {"fts", "vector", "hybrid"}
+    sections = {"fts", "vector", "hybrid", "ingest"}
     fts_modes = {"or", "and", "phrase"}
 
     def __init__(self, threads, workdir):
@@ -95,6 +95,11 @@ class Peer(Base):
         self.tbl = self.db.create_table("docs", pa.table({"id": pa.array(ids), "body": bodies, "emb": _fixed(embs)}))
         self.tbl.create_index("body", config=FTS(num_workers=self.threads))
         self.settings = {"indexes": self._details(), "reranker": "default (RRF)", "vector": "exact, no index"}
+
+    def ingest_vector_index(self) -> None:
+        """The ingest section's vector index on the hybrid table (the vector section's IVF_PQ)."""
+        self.tbl.create_index("emb", config=IvfPq(distance_type="cosine"))
+        self.settings["indexes"] = self._details()
 
     def hybrid_search(self, text: str, emb, k: int) -> list[int]:
         r = (self.tbl.search(query_type="hybrid", vector_column_name="emb").vector(emb).text(text)

@@ -9,14 +9,14 @@
 //! from `bench/datasets/*.py`, cached under `bench/work/data/` (or
 //! `$LAKESEEK_BENCH_DATA`) and generated on first use.
 
-mod generate;
-mod parquet_file;
+pub mod generate;
+pub mod parquet_file;
 mod text;
 mod vectors;
 
 use std::path::PathBuf;
 
-pub use text::{generated_text, scifact_text, Mode, Query, TextSet};
+pub use text::{generated_text, generated_text_dir, scifact_text, Mode, Query, TextSet};
 pub use vectors::{generated_vectors, scifact_vectors, VectorSet};
 
 /// The repository root.

@@ -130,16 +130,7 @@ fn read_qrels(
 /// The generated corpus of `docs` documents with its four query sets:
 /// `one_term` (OR), `or` and `and` (the same 2–3 term queries), `phrase`.
 pub fn generated_text(docs: usize, seed: u64) -> anyhow::Result<TextSet> {
-    let dir = generate::ensure(
-        &format!("text_d{docs}_s{seed}"),
-        "text_corpus.py",
-        &[
-            "--docs".into(),
-            docs.to_string(),
-            "--seed".into(),
-            seed.to_string(),
-        ],
-    )?;
+    let dir = generated_text_dir(docs, seed)?;
     let t = pq::read(&dir.join("docs.parquet"), &["id", "body"])?;
     let ids = pq::int64s(&t, "id")?;
     anyhow::ensure!(
@@ -197,4 +188,19 @@ pub fn generated_text(docs: usize, seed: u64) -> anyhow::Result<TextSet> {
         qrels: None,
         meta: generate::meta(&dir)?,
     })
+}
+
+/// The cached directory of the generated corpus (`docs.parquet`,
+/// `queries.parquet`, `phrases.parquet`), generated first if missing.
+pub fn generated_text_dir(docs: usize, seed: u64) -> anyhow::Result<std::path::PathBuf> {
+    generate::ensure(
+        &format!("text_d{docs}_s{seed}"),
+        "text_corpus.py",
+        &[
+            "--docs".into(),
+            docs.to_string(),
+            "--seed".into(),
+            seed.to_string(),
+        ],
+    )
 }
