@@ -138,6 +138,25 @@ impl Table {
         Ok(report)
     }
 
+    /// Runs [`Table::optimize`] every `every` on a background task until the
+    /// returned handle is aborted. Failures are logged and retried next time:
+    /// compaction is always safe to redo.
+    pub fn optimize_in_background(
+        &self,
+        policy: CompactionPolicy,
+        every: std::time::Duration,
+    ) -> tokio::task::JoinHandle<()> {
+        let table = self.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                if let Err(e) = table.optimize(&policy).await {
+                    tracing::warn!(error = %e, table = %table.name(), "background compaction failed");
+                }
+            }
+        })
+    }
+
     /// Rewrites `entries` (consecutive in `_id` order) as new segments.
     async fn rewrite(
         &self,

@@ -207,7 +207,12 @@ impl Table {
     /// Reads and opens a whole segment, checking size and checksum.
     pub async fn open_segment(&self, entry: &SegmentEntry) -> TableResult<SegmentReader> {
         let path = self.segment_path(entry);
-        let bytes = self.segment_bytes(entry, 0..entry.size).await?;
+        // Uncached: `check` and compaction must see what storage holds now.
+        let bytes = if entry.in_memory {
+            self.segment_bytes(entry, 0..entry.size).await?
+        } else {
+            self.log.store.get(&path).await?
+        };
         if bytes.len() as u64 != entry.size || crc32fast::hash(&bytes) != entry.crc32 {
             return Err(TableError::CorruptManifest {
                 path: path.clone(),

@@ -159,6 +159,26 @@ async fn deletes_racing_compaction_are_never_lost() {
     assert!(report.ok(), "{:?}", report.problems);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn background_compaction_merges_while_writers_append() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = table(dir.path()).await;
+    let compactor =
+        t.optimize_in_background(CompactionPolicy::default(), Duration::from_millis(20));
+    for i in 0..30 {
+        t.append(&batch(i * 10, 10)).await.unwrap();
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while t.refresh().await.unwrap().segments.len() > 1 {
+        assert!(std::time::Instant::now() < deadline, "never compacted");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    compactor.abort();
+    let live = rows(&t).await;
+    assert_eq!(live.len(), 300);
+    assert!(live.iter().all(|&(k, id)| k as u64 == id));
+}
+
 #[tokio::test]
 async fn vacuum_removes_only_unreferenced_old_files() {
     let dir = tempfile::tempdir().unwrap();

@@ -5,7 +5,7 @@
 //! moto S3 server), then opens the table afresh and requires: `lakeseek
 //! check` passes, every acknowledged write is present exactly once, and the
 //! one operation in flight is either wholly visible or not at all. A second
-//! test runs four processes at once for minutes and requires every
+//! test runs four processes at once for three minutes and requires every
 //! acknowledged write of each to be there at the end.
 
 use std::collections::{BTreeMap, HashMap};
@@ -228,7 +228,7 @@ async fn concurrent_writers_for_minutes_lose_nothing() {
     let seconds: u64 = std::env::var("LAKESEEK_STRESS_SECONDS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(150);
+        .unwrap_or(180);
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db").to_str().unwrap().to_string();
     let options = HashMap::new();
