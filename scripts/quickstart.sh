@@ -21,7 +21,7 @@ lakeseek sql -c "SELECT sku, name, round(_score, 3) AS score, snippet(descriptio
 lakeseek sql -c "SELECT sku, name, round(_distance, 4) AS distance FROM vector_search('products', 'embedding', [0.11, -0.23, 0.55, -0.63, 0.05, 0.24, -0.37, 0.21], 3) WHERE price < 300"
 lakeseek sql -c "SELECT sku, name, round(_score, 4) AS score, _text_rank, _vector_rank FROM hybrid_search('products', 'name, description', 'bass speaker', 'embedding', [0.11, -0.23, 0.55, -0.63, 0.05, 0.24, -0.37, 0.21], 5)"
 lakeseek sql -c "UPDATE products SET price = 34.5 WHERE sku = 'P9999'"
-lakeseek sql -c "DELETE FROM products WHERE rating < 2"
+lakeseek sql -c "DELETE FROM products WHERE rating < 2.8"
 lakeseek sql -c "SELECT count(*) AS after_delete, (SELECT price FROM products WHERE sku = 'P9999') AS kettle_price FROM products"
 lakeseek optimize products
 lakeseek check products
