@@ -292,19 +292,24 @@ def main(argv=None) -> int:
     m = machine()
     timings = []
     if (out / "timings.tsv").exists():
-        timings = [(a, int(b)) for a, b in (l.split("\t") for l in (out / "timings.tsv").read_text().splitlines() if l)]
+        for line in (out / "timings.tsv").read_text().splitlines():
+            cells = line.split("\t")
+            if len(cells) >= 2:
+                timings.append((cells[0], int(cells[1]), cells[2] if len(cells) > 2 else None))
     versions = {r["engine"]: r.get("version") for r in runs if r.get("version")}
     if "tantivy_rs" in versions or (out / "peers").glob("tantivy_rs-*"):
         versions["tantivy_rs"] = tantivy_crate_version()
     failed = [r["_file"] for r in runs if r.get("error") or not r.get("available", True)]
-    summary = {"machine": m, "versions": versions, "timings_seconds": dict(timings), "failed_runs": failed}
+    summary = {"machine": m, "versions": versions, "timings_seconds": {n: s for n, s, _ in timings},
+               "load_average_after": {n: la for n, _, la in timings}, "failed_runs": failed}
     md = [f"# LakeSeek and its peers: {out}", ""]
     md.append(f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB; {m['os']}; {m['rustc']}; "
               f"Python {m['python']}; LakeSeek at git {m['git_commit']}.")
     if timings:
-        total = sum(s for _, s in timings)
-        md.append(f"\nWall time of `bench/run all`: **{total // 60} min {total % 60} s** ("
-                  + ", ".join(f"{n} {s} s" for n, s in timings) + ").")
+        total = sum(s for _, s, _ in timings)
+        md.append(f"\nWall time of `bench/run all`: **{total // 60} min {total % 60} s**.\n")
+        md.append("| step | wall s | 1-min load average after |\n|---|---|---|")
+        md.extend(f"| {n} | {s} | {la or '–'} |" for n, s, la in timings)
     md.append("\nOne thread per engine unless a row says t=2; LakeSeek and tantivy (Rust) run in-process "
               "(`bench/src`), the other peers through their Python packages (`bench/peers`), on the same data. "
               "Each JSON in `peers/` has the settings, notes and thread pools of its run; every row: "

@@ -256,3 +256,25 @@ def test_summarize_rows_have_one_cell_per_column():
     for r in cases:
         for row in summarize.rows(r):
             assert len(row) == 12
+
+
+def test_ingest_section_builds_from_the_file_and_counts_rows(tiny_corpus, monkeypatch):
+    import section_ingest
+    _, d = tiny_corpus
+    monkeypatch.setattr(section_ingest.data.text_corpus, "ensure", lambda docs, seed: d)
+
+    class Fake:
+        name, index_includes_data = "fake", True
+
+        def fts_build(self, ids, bodies, english, positions):
+            self.built = (len(ids), len(bodies), english, positions)
+
+        def index_bytes(self):
+            return 123
+
+    peer = Fake()
+    out = section_ingest.run(peer, "generated", 3000, 5)
+    assert peer.built == (3000, 3000, False, True)
+    assert out["rows"] == 3000 and out["index_bytes"] == 123 and out["indexes"] == ["fts(body)"]
+    assert out["rows_per_second"] > 0
+    assert section_ingest.run(Fake(), "scifact", 0, 5)["supported"] is False
