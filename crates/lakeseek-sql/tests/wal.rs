@@ -239,3 +239,23 @@ async fn mutations_see_wal_rows() {
     );
     assert_eq!(hits, vec![5]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recreated_table_never_reuses_an_old_id_reservation() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = Database::from_catalog(catalog(dir.path(), manual_folds())).unwrap();
+    let b = Database::from_catalog(catalog(dir.path(), manual_folds())).unwrap();
+    let old = create(&a).await;
+    old.append(&batch(0, 5)).await.unwrap(); // process A reserves a block
+    b.drop_table("t").await.unwrap();
+    let new = create(&b).await;
+    let mut w = new.writer("append");
+    w.write(&batch(100, 10)).await.unwrap(); // ids 0..10 of the new table
+    w.commit().await.unwrap();
+    let again = a.open_table("t").await.unwrap();
+    again.append(&batch(200, 2)).await.unwrap();
+    let ids: Vec<u64> = rows(&a).await.iter().map(|r| r.1).collect();
+    let distinct: BTreeSet<u64> = ids.iter().copied().collect();
+    assert_eq!(ids.len(), 12);
+    assert_eq!(distinct.len(), 12, "an id was assigned twice: {ids:?}");
+}

@@ -193,6 +193,10 @@ impl Catalog {
     /// version 0 last, so an interrupted drop leaves an older, readable table.
     pub async fn drop_table(&self, name: &str) -> TableResult<()> {
         check_name(name)?;
+        self.wal_states
+            .lock()
+            .expect("wal states lock")
+            .remove(name);
         if !self.table_exists(name).await? {
             return Err(TableError::TableNotFound(name.into()));
         }

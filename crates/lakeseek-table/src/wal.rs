@@ -93,6 +93,10 @@ pub(crate) struct WalState {
     folding: Mutex<()>,
     /// When the fold point was last read from the log.
     floor_read: StdMutex<Option<Instant>>,
+    /// Creation time of the table this state belongs to: a table dropped and
+    /// created again under the same name must not inherit reserved ids or
+    /// sequence hints.
+    table_created: StdMutex<u64>,
     background_started: StdMutex<bool>,
 }
 
@@ -169,6 +173,20 @@ impl Table {
         self.metadata().options.wal
     }
 
+    /// Forgets per-process WAL state that belonged to an earlier table of
+    /// the same name.
+    fn wal_state_for_this_table(&self) {
+        let created = self.metadata().created_ms;
+        let mut owner = self.wal.table_created.lock().expect("wal owner lock");
+        if *owner != created {
+            *owner = created;
+            *self.wal.ids.lock().expect("wal ids lock") = None;
+            *self.wal.last_seq.lock().expect("wal seq lock") = 0;
+            *self.wal.floor_read.lock().expect("wal floor lock") = None;
+            self.wal.pending.lock().expect("wal pending lock").clear();
+        }
+    }
+
     /// Appends `batch` through the WAL: returns once the rows are durable in
     /// a WAL object; they are visible to [`Table::read_snapshot`] at once.
     /// Returns the WAL sequence number that holds them.
@@ -178,6 +196,7 @@ impl Table {
         if batch.num_rows() == 0 {
             return Ok(*self.wal.last_seq.lock().expect("wal seq lock"));
         }
+        self.wal_state_for_this_table();
         let (tx, mut rx) = oneshot::channel();
         self.wal
             .queue
@@ -366,6 +385,7 @@ impl Table {
 
     /// Pending WAL objects after `snapshot`'s fold point, decoded once.
     async fn pending_objects(&self, snapshot: &Snapshot) -> TableResult<Vec<PendingObject>> {
+        self.wal_state_for_this_table();
         let through = snapshot.wal_folded_through;
         let seqs = self.list_wal_after(through).await?;
         {
@@ -387,8 +407,9 @@ impl Table {
                 None => {
                     let path = wal_path(self, seq);
                     let bytes = self.store().get(&path).await?;
+                    let tag = crc32fast::hash(&bytes);
                     let batches = decode(&path, bytes, &physical)?;
-                    let object = self.pending_segment(snapshot, seq, batches)?;
+                    let object = self.pending_segment(snapshot, seq, tag, batches)?;
                     self.wal
                         .pending
                         .lock()
@@ -410,6 +431,7 @@ impl Table {
         &self,
         snapshot: &Snapshot,
         seq: u64,
+        tag: u32,
         batches: Vec<RecordBatch>,
     ) -> TableResult<PendingObject> {
         let plan = IndexPlan::for_table(&snapshot.metadata)?;
@@ -432,7 +454,10 @@ impl Table {
                 detail: "an empty WAL object".into(),
             })?;
         let mut entry = built.entry;
-        entry.path = format!("_lakeseek/wal/{seq:020}.pending.parquet");
+        // The content's checksum in the name: caches keyed by path never
+        // confuse this object with another table's (a dropped and recreated
+        // table starts its sequence numbers again).
+        entry.path = format!("_lakeseek/wal/{seq:020}.{tag:08x}.pending.parquet");
         entry.added_in = snapshot.version;
         entry.in_memory = true;
         Ok(PendingObject {
