@@ -173,7 +173,11 @@ fn measure(opts: &Options, src: &Source, dir: &Path) -> anyhow::Result<Map<Strin
     let start = Instant::now();
     runtime.block_on(async {
         let table = catalog
-            .create_table("t", batch.schema().as_ref().clone(), TableOptions::default())
+            .create_table(
+                "t",
+                batch.schema().as_ref().clone(),
+                TableOptions::default(),
+            )
             .await?;
         setup::append(&table, &batch).await?;
         anyhow::Ok(())
