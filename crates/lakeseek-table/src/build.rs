@@ -15,6 +15,7 @@ use crate::error::{TableError, TableResult};
 use crate::indexing::IndexPlan;
 use crate::log::Log;
 use crate::manifest::SegmentEntry;
+use crate::vector_models::{upload_models, TrainedModel};
 
 /// How rows are spread over segments.
 #[derive(Debug, Clone)]
@@ -179,7 +180,8 @@ fn encode_shard(
     options: &SegmentWriteOptions,
     plan: &IndexPlan,
 ) -> TableResult<BuiltSegment> {
-    let (sections, text) = plan.build(run)?;
+    let indexes = plan.build(run)?;
+    let (sections, text) = (indexes.sections, indexes.text);
     let rows: u64 = run.iter().map(|b| b.num_rows() as u64).sum();
     let (with_ids, id_min, id_max) = match start {
         Some(start) => (with_new_ids(physical, run, start)?, start, start + rows - 1),
@@ -209,6 +211,7 @@ fn encode_shard(
             added_in: 0,
             sections: encoded.footer.sections.clone(),
             text,
+            vectors: indexes.vectors,
             deleted: None,
             sparse_ids: id_max - id_min + 1 != rows,
             in_memory: false,
@@ -237,10 +240,13 @@ pub(crate) async fn build_and_upload(
     ids: RowIds,
     policy: ShardPolicy,
     options: SegmentWriteOptions,
-    plan: IndexPlan,
-) -> TableResult<Vec<SegmentEntry>> {
-    let built = tokio::task::spawn_blocking(move || {
-        build_segments(&physical, &batches, ids, &policy, &options, &plan)
+    mut plan: IndexPlan,
+) -> TableResult<(Vec<SegmentEntry>, Vec<TrainedModel>)> {
+    let (built, trained) = tokio::task::spawn_blocking(move || {
+        // A model trained here is shared by every shard of the flush.
+        let trained = plan.prepare_models(&batches)?;
+        let built = build_segments(&physical, &batches, ids, &policy, &options, &plan)?;
+        Ok::<_, TableError>((built, trained))
     })
     .await
     .map_err(|e| TableError::CommitFailed {
@@ -248,7 +254,8 @@ pub(crate) async fn build_and_upload(
         attempts: 0,
         reason: format!("segment build task failed: {e}"),
     })??;
-    upload(log, built).await
+    upload_models(log, &trained).await?;
+    Ok((upload(log, built).await?, trained))
 }
 
 #[cfg(test)]

@@ -26,6 +26,7 @@ use crate::error::{TableError, TableResult};
 use crate::indexing::IndexPlan;
 use crate::manifest::{Action, SegmentEntry, Snapshot};
 use crate::table::Table;
+use crate::vector_models::{model_actions, quantization_error, DRIFT_RETRAIN_RATIO};
 
 /// When segments are merged or rewritten.
 #[derive(Debug, Clone)]
@@ -177,8 +178,14 @@ impl Table {
         }
         let batches = crate::wal::sort_by_id(&base.metadata.physical_schema(), batches)?;
         let rows: u64 = batches.iter().map(|b| b.num_rows() as u64).sum();
-        let new_entries = if rows == 0 {
-            Vec::new()
+        // Retrain the table's models if these rows have drifted from them
+        // (or outgrown them: far more rows than they were trained for).
+        let mut plan = self.index_plan(base).await?;
+        if self.models_drifted(base, &plan, &batches) {
+            plan = plan.retraining();
+        }
+        let (new_entries, trained) = if rows == 0 {
+            (Vec::new(), Vec::new())
         } else {
             build_and_upload(
                 &self.log,
@@ -190,7 +197,7 @@ impl Table {
                     min_shard_rows: policy.target_rows.max(1) as usize,
                 },
                 self.writer_options().segment.clone(),
-                IndexPlan::for_table(&base.metadata)?,
+                plan,
             )
             .await?
         };
@@ -218,8 +225,9 @@ impl Table {
             let added = added.clone();
             let new_ids = new_ids.clone();
             let table = self.clone();
+            let trained = trained.clone();
             async move {
-                let mut actions: Vec<Action> = Vec::new();
+                let mut actions: Vec<Action> = model_actions(&snap, &trained, &added);
                 let version = snap.version + 1;
                 for e in &added {
                     let mut e = e.clone();
@@ -293,6 +301,29 @@ impl Table {
                 Err(e)
             }
         }
+    }
+}
+
+impl Table {
+    /// Whether `batches` (rows about to be rewritten) sit much farther from
+    /// the table model's centroids than its training rows did.
+    fn models_drifted(&self, base: &Snapshot, plan: &IndexPlan, batches: &[RecordBatch]) -> bool {
+        for v in &base.metadata.options.vector_columns {
+            let (Some(model), Some(r)) = (plan.model(&v.column), base.vector_models.get(&v.column))
+            else {
+                continue;
+            };
+            let (values, _) = crate::indexing::collect_vectors(batches, &v.column, v.dimension);
+            if values.len() / v.dimension < crate::indexing::MIN_INDEXED_VECTOR_ROWS {
+                continue;
+            }
+            let error = quantization_error(model, &values);
+            if error > DRIFT_RETRAIN_RATIO * r.train_error.max(f64::MIN_POSITIVE) {
+                tracing::info!(column = %v.column, error, trained = r.train_error, "vector data drifted; retraining the model");
+                return true;
+            }
+        }
+        false
     }
 }
 

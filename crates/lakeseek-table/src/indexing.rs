@@ -11,7 +11,7 @@ use bytes::Bytes;
 use lakeseek_segment::text::analyzer::{analyzer, Analyzer};
 use lakeseek_segment::text::index::{TextIndexBuilder, TextIndexOptions};
 use lakeseek_segment::vector::{
-    Metric as VectorMetric, VectorError, VectorIndexBuilder, VectorModel,
+    Metric as VectorMetric, VectorError, VectorIndexBuilder, VectorModel, VectorSegmentSummary,
 };
 use lakeseek_segment::Section;
 
@@ -39,6 +39,17 @@ pub const MIN_INDEXED_VECTOR_ROWS: usize = 2048;
 pub(crate) struct IndexPlan {
     text: Vec<(String, Arc<dyn Analyzer>)>,
     vector: Vec<(String, usize, VectorMetric)>,
+    /// The table's model per vector column (shared by every segment).
+    models: BTreeMap<String, Arc<VectorModel>>,
+    /// Retrain every vector column's model from the data at hand.
+    retrain: bool,
+}
+
+/// What indexing one segment produced.
+pub(crate) struct SegmentIndexes {
+    pub(crate) sections: Vec<Section>,
+    pub(crate) text: BTreeMap<String, TextStats>,
+    pub(crate) vectors: BTreeMap<String, VectorSegmentSummary>,
 }
 
 impl IndexPlan {
@@ -60,15 +71,71 @@ impl IndexPlan {
             .iter()
             .map(|v| (v.column.clone(), v.dimension, segment_metric(v.metric)))
             .collect();
-        Ok(IndexPlan { text, vector })
+        Ok(IndexPlan {
+            text,
+            vector,
+            models: BTreeMap::new(),
+            retrain: false,
+        })
+    }
+
+    /// Uses the table's models.
+    pub(crate) fn with_models(mut self, models: BTreeMap<String, Arc<VectorModel>>) -> Self {
+        self.models = models;
+        self
+    }
+
+    /// Trains new models from the next data (compaction found drift).
+    pub(crate) fn retraining(mut self) -> Self {
+        self.retrain = true;
+        self
+    }
+
+    /// The table's model of `column`, if it has one.
+    pub(crate) fn model(&self, column: &str) -> Option<&Arc<VectorModel>> {
+        self.models.get(column)
+    }
+
+    /// Trains a model for every vector column that has none (or all, when
+    /// retraining) from `batches` — a whole flush, before it is split into
+    /// segments — if they hold enough vectors for an index.
+    pub(crate) fn prepare_models(
+        &mut self,
+        batches: &[RecordBatch],
+    ) -> TableResult<Vec<crate::vector_models::TrainedModel>> {
+        let mut trained = Vec::new();
+        for (column, dim, metric) in self.vector.clone() {
+            if self.models.contains_key(&column) && !self.retrain {
+                continue;
+            }
+            let (values, rows) = collect_vectors(batches, &column, dim);
+            if rows.len() < MIN_INDEXED_VECTOR_ROWS {
+                continue;
+            }
+            let bad = |e: VectorError| TableError::Schema {
+                column: column.clone(),
+                detail: format!("cannot train a vector model: {e}"),
+            };
+            let sample = sample_rows(&values, dim, crate::vector_models::MAX_TRAINING_ROWS);
+            let clusters = VectorModel::default_clusters(rows.len());
+            let model = VectorModel::train(metric, dim, &sample, clusters, 0x5EED).map_err(bad)?;
+            let train_error = crate::vector_models::quantization_error(&model, &sample);
+            let model = Arc::new(model);
+            self.models.insert(column.clone(), model.clone());
+            trained.push(crate::vector_models::TrainedModel {
+                column,
+                model,
+                train_error,
+                retrain: self.retrain,
+            });
+        }
+        self.retrain = false;
+        Ok(trained)
     }
 
     /// Builds the sections for `run` (batches of the user's columns, in row
     /// order) and the text statistics of each text column.
-    pub(crate) fn build(
-        &self,
-        run: &[RecordBatch],
-    ) -> TableResult<(Vec<Section>, BTreeMap<String, TextStats>)> {
+    pub(crate) fn build(&self, run: &[RecordBatch]) -> TableResult<SegmentIndexes> {
         let mut sections = Vec::new();
         let mut stats = BTreeMap::new();
         for (column, analyzer) in &self.text {
@@ -105,12 +172,19 @@ impl IndexPlan {
             });
             stats.insert(column.clone(), TextStats { docs, tokens });
         }
+        let mut vectors = BTreeMap::new();
         for (column, dim, metric) in &self.vector {
-            if let Some(section) = vector_index(run, column, *dim, *metric)? {
+            let model = self.models.get(column).map(|m| m.as_ref());
+            if let Some((section, summary)) = vector_index(run, column, *dim, *metric, model)? {
                 sections.push(section);
+                vectors.insert(column.clone(), summary);
             }
         }
-        Ok((sections, stats))
+        Ok(SegmentIndexes {
+            sections,
+            text: stats,
+            vectors,
+        })
     }
 }
 
@@ -127,14 +201,12 @@ fn string_value(array: &dyn Array, row: usize) -> Option<&str> {
     }
 }
 
-/// The IVF/RaBitQ section of a vector column for one segment, trained on the
-/// segment's own vectors; `None` for small segments (searched exactly).
-fn vector_index(
+/// The non-null vectors of `column` (row-major) and their row numbers.
+pub(crate) fn collect_vectors(
     run: &[RecordBatch],
     column: &str,
     dim: usize,
-    metric: VectorMetric,
-) -> TableResult<Option<Section>> {
+) -> (Vec<f32>, Vec<u32>) {
     let mut values: Vec<f32> = Vec::new();
     let mut rows: Vec<u32> = Vec::new();
     let mut row = 0u32;
@@ -155,6 +227,33 @@ fn vector_index(
             row += 1;
         }
     }
+    (values, rows)
+}
+
+/// Every `step`-th row so that at most `max` rows remain.
+fn sample_rows(values: &[f32], dim: usize, max: usize) -> Vec<f32> {
+    let n = values.len() / dim.max(1);
+    if n <= max {
+        return values.to_vec();
+    }
+    let step = n.div_ceil(max);
+    (0..n)
+        .step_by(step)
+        .flat_map(|i| values[i * dim..(i + 1) * dim].iter().copied())
+        .collect()
+}
+
+/// The IVF/RaBitQ section of a vector column for one segment and its
+/// cluster summary, built with the table's model (or, without one, a model
+/// trained on the segment); `None` for small segments (searched exactly).
+fn vector_index(
+    run: &[RecordBatch],
+    column: &str,
+    dim: usize,
+    metric: VectorMetric,
+    model: Option<&VectorModel>,
+) -> TableResult<Option<(Section, VectorSegmentSummary)>> {
+    let (values, rows) = collect_vectors(run, column, dim);
     if rows.len() < MIN_INDEXED_VECTOR_ROWS {
         return Ok(None);
     }
@@ -162,11 +261,21 @@ fn vector_index(
         column: column.to_string(),
         detail: format!("cannot index vectors: {e}"),
     };
-    let clusters = VectorModel::default_clusters(rows.len());
-    let model = VectorModel::train(metric, dim, &values, clusters, 0x5EED).map_err(bad)?;
-    let built = VectorIndexBuilder::build(&model, &values, dim, Some(&rows)).map_err(bad)?;
-    Ok(Some(Section {
-        name: vector_section(column),
-        bytes: Bytes::from(built.section),
-    }))
+    let own;
+    let model = match model {
+        Some(m) if m.dim() == dim && m.metric() == metric => m,
+        _ => {
+            let clusters = VectorModel::default_clusters(rows.len());
+            own = VectorModel::train(metric, dim, &values, clusters, 0x5EED).map_err(bad)?;
+            &own
+        }
+    };
+    let built = VectorIndexBuilder::build(model, &values, dim, Some(&rows)).map_err(bad)?;
+    Ok(Some((
+        Section {
+            name: vector_section(column),
+            bytes: Bytes::from(built.section),
+        },
+        built.summary,
+    )))
 }

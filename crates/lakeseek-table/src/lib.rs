@@ -34,6 +34,7 @@ mod row_ids;
 pub mod search;
 mod segment_data;
 mod table;
+mod vector_models;
 mod wal;
 mod writer;
 
@@ -53,5 +54,6 @@ pub use readers::{ReaderCache, DEFAULT_READER_CACHE_BYTES};
 pub use row_ids::SegmentIds;
 pub use segment_data::{ColumnCache, DEFAULT_COLUMN_CACHE_BYTES};
 pub use table::Table;
+pub use vector_models::{model_path, ModelRef};
 pub use wal::WalOptions;
 pub use writer::{PreparedWrite, TableWriter, WriteOutcome, WriterOptions};

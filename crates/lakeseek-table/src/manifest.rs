@@ -78,6 +78,11 @@ pub struct SegmentEntry {
     /// `_id` column. When false, row `r` has id `id_min + r`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub sparse_ids: bool,
+    /// Per vector column: the clusters of its section (model fingerprint,
+    /// rows and radius per cluster), so a query ranks clusters and skips
+    /// segments without opening them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub vectors: BTreeMap<String, lakeseek_segment::vector::VectorSegmentSummary>,
     /// A pending WAL object seen as a segment by readers: its bytes live in
     /// memory, never in the manifest.
     #[serde(skip)]
@@ -125,6 +130,11 @@ pub enum Action {
     /// WAL objects `from..=through` are now in segments (added by the same
     /// commit).
     WalFolded { from: u64, through: u64 },
+    /// The table's model for a vector column (first training or retrain).
+    SetVectorModel {
+        column: String,
+        model: crate::vector_models::ModelRef,
+    },
 }
 
 /// The object stored at one version.
@@ -159,6 +169,9 @@ pub struct Snapshot {
     /// Every WAL object up to this sequence number is folded into segments.
     #[serde(default)]
     pub wal_folded_through: u64,
+    /// The table's vector model per vector column.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub vector_models: BTreeMap<String, crate::vector_models::ModelRef>,
 }
 
 impl Snapshot {
@@ -184,6 +197,7 @@ impl Snapshot {
             next_row_id: 0,
             batch_ids: BTreeSet::new(),
             wal_folded_through: 0,
+            vector_models: BTreeMap::new(),
         };
         snapshot.apply_actions(&commit.actions[1..], path)?;
         Ok(snapshot)
@@ -256,6 +270,9 @@ impl Snapshot {
                 }
                 Action::BatchId { id } => {
                     self.batch_ids.insert(id.clone());
+                }
+                Action::SetVectorModel { column, model } => {
+                    self.vector_models.insert(column.clone(), model.clone());
                 }
                 Action::WalFolded { from, through } => {
                     if *from != self.wal_folded_through + 1 || through < from {

@@ -26,6 +26,8 @@ pub const DEFAULT_READER_CACHE_BYTES: usize = 1 << 30;
 pub struct ReaderCache {
     text: LruCache<(String, String), Arc<TextIndexReader>>,
     vector: LruCache<(String, String), Arc<VectorIndexReader>>,
+    /// Table-level vector models, by object path.
+    pub(crate) models: LruCache<(String, String), Arc<lakeseek_segment::vector::VectorModel>>,
 }
 
 impl ReaderCache {
@@ -34,6 +36,7 @@ impl ReaderCache {
         ReaderCache {
             text: LruCache::new(budget),
             vector: LruCache::new(budget),
+            models: LruCache::new(budget),
         }
     }
 }

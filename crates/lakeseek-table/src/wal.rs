@@ -37,6 +37,7 @@ use crate::error::{TableError, TableResult};
 use crate::indexing::IndexPlan;
 use crate::manifest::{Action, SegmentEntry, Snapshot};
 use crate::table::Table;
+use crate::vector_models::model_actions;
 
 /// Ids a process reserves at a time for its WAL rows.
 const WAL_ID_BLOCK: u64 = 1 << 24;
@@ -409,7 +410,8 @@ impl Table {
                     let bytes = self.store().get(&path).await?;
                     let tag = crc32fast::hash(&bytes);
                     let batches = decode(&path, bytes, &physical)?;
-                    let object = self.pending_segment(snapshot, seq, tag, batches)?;
+                    let models = self.vector_models(snapshot).await?;
+                    let object = self.pending_segment(snapshot, seq, tag, batches, models)?;
                     self.wal
                         .pending
                         .lock()
@@ -433,8 +435,9 @@ impl Table {
         seq: u64,
         tag: u32,
         batches: Vec<RecordBatch>,
+        models: BTreeMap<String, Arc<lakeseek_segment::vector::VectorModel>>,
     ) -> TableResult<PendingObject> {
-        let plan = IndexPlan::for_table(&snapshot.metadata)?;
+        let plan = IndexPlan::for_table(&snapshot.metadata)?.with_models(models);
         let built = build_segments(
             &snapshot.metadata.physical_schema(),
             &batches,
@@ -498,8 +501,8 @@ impl Table {
         }
         let batches = sort_by_id(&physical, batches)?;
         let rows: u64 = batches.iter().map(|b| b.num_rows() as u64).sum();
-        let entries = if rows == 0 {
-            Vec::new()
+        let (entries, trained) = if rows == 0 {
+            (Vec::new(), Vec::new())
         } else {
             build_and_upload(
                 &self.log,
@@ -508,7 +511,7 @@ impl Table {
                 RowIds::Carried,
                 self.writer_options().shards.clone(),
                 self.writer_options().segment.clone(),
-                IndexPlan::for_table(&base.metadata)?,
+                self.index_plan(&base).await?,
             )
             .await?
         };
@@ -521,6 +524,7 @@ impl Table {
             |snap| {
                 let entries = entries.clone();
                 let applied = applied.clone();
+                let trained = trained.clone();
                 async move {
                     applied.store(false, Ordering::SeqCst);
                     if snap.wal_folded_through >= through {
@@ -533,13 +537,11 @@ impl Table {
                         });
                     }
                     let version = snap.version + 1;
-                    let mut actions: Vec<Action> = entries
-                        .into_iter()
-                        .map(|mut e| {
-                            e.added_in = version;
-                            Action::AddSegment(e)
-                        })
-                        .collect();
+                    let mut actions = model_actions(&snap, &trained, &entries);
+                    actions.extend(entries.into_iter().map(|mut e| {
+                        e.added_in = version;
+                        Action::AddSegment(e)
+                    }));
                     actions.push(Action::WalFolded { from, through });
                     applied.store(true, Ordering::SeqCst);
                     Ok(actions)

@@ -19,10 +19,10 @@ use crate::build::{build_and_upload, RowIds, ShardPolicy};
 use crate::commit::{commit, RetryPolicy};
 use crate::conform::conform;
 use crate::error::TableResult;
-use crate::indexing::IndexPlan;
 use crate::manifest::{Action, SegmentEntry, Snapshot};
 use crate::mutate::DeleteSpec;
 use crate::table::Table;
+use crate::vector_models::{model_actions, TrainedModel};
 
 /// Ids reserved per reservation commit; any transaction larger simply
 /// reserves again.
@@ -65,6 +65,8 @@ pub struct TableWriter {
     batch_id: Option<String>,
     /// Rows the same commit deletes (updates and upserts).
     deletes: Option<DeleteSpec>,
+    /// Vector models trained by spills, recorded by the commit.
+    trained: Vec<TrainedModel>,
 }
 
 /// What one write transaction did.
@@ -92,6 +94,7 @@ impl TableWriter {
             rows: 0,
             batch_id: None,
             deletes: None,
+            trained: Vec::new(),
         }
     }
 
@@ -148,17 +151,19 @@ impl TableWriter {
         let first = self.take_reserved(rows).await?;
         let batches = std::mem::take(&mut self.buffer);
         self.buffered_bytes = 0;
-        let entries = build_and_upload(
+        let plan = self.table.index_plan(&self.table.snapshot()).await?;
+        let (entries, trained) = build_and_upload(
             &self.table.log,
             self.table.metadata().physical_schema(),
             batches,
             RowIds::From(first),
             self.options.shards.clone(),
             self.options.segment.clone(),
-            IndexPlan::for_table(&self.table.metadata())?,
+            plan,
         )
         .await?;
         self.spilled.extend(entries);
+        self.trained.extend(trained);
         Ok(())
     }
 
@@ -225,6 +230,7 @@ impl TableWriter {
         let options = self.options.clone();
         let batch_id = self.batch_id.clone();
         let deletes = self.deletes.take().map(Arc::new);
+        let trained = std::mem::take(&mut self.trained);
         // What the last attempt decided: (applied, rows deleted).
         let decided = Arc::new(std::sync::Mutex::new((true, 0u64)));
         let result = commit(&table.log, base, &self.operation, &options.retry, |snap| {
@@ -235,6 +241,7 @@ impl TableWriter {
             let batch_id = batch_id.clone();
             let deletes = deletes.clone();
             let decided = decided.clone();
+            let trained = trained.clone();
             async move {
                 if let Some(id) = &batch_id {
                     if snap.batch_ids.contains(id) {
@@ -250,12 +257,15 @@ impl TableWriter {
                     deleted = n;
                 }
                 let mut entries = spilled;
-                entries.extend(
-                    tail.lock()
-                        .await
-                        .entries_for(&table, &snap, &options)
-                        .await?,
-                );
+                let (tail_entries, tail_trained) = tail
+                    .lock()
+                    .await
+                    .entries_for(&table, &snap, &options)
+                    .await?;
+                entries.extend(tail_entries);
+                let mut trained_all = trained.clone();
+                trained_all.extend(tail_trained);
+                actions.extend(model_actions(&snap, &trained_all, &entries));
                 let version = snap.version + 1;
                 actions.extend(entries.into_iter().map(|mut e| {
                     e.added_in = version;
@@ -281,7 +291,7 @@ impl TableWriter {
                     let written = tail.lock().await.written.take();
                     let files = spilled
                         .iter()
-                        .chain(written.iter().flat_map(|(_, e)| e.iter()));
+                        .chain(written.iter().flat_map(|(_, e, _)| e.iter()));
                     for e in files {
                         let _ = table.log.store.delete(&table.log.table_path(&e.path)).await;
                     }
@@ -336,7 +346,7 @@ impl PreparedWrite {
 struct OptimisticTail {
     batches: Vec<RecordBatch>,
     /// First id and entries of the current encoding.
-    written: Option<(u64, Vec<SegmentEntry>)>,
+    written: Option<(u64, Vec<SegmentEntry>, Vec<TrainedModel>)>,
 }
 
 impl OptimisticTail {
@@ -347,13 +357,13 @@ impl OptimisticTail {
         table: &Table,
         snap: &Snapshot,
         options: &WriterOptions,
-    ) -> TableResult<Vec<SegmentEntry>> {
+    ) -> TableResult<(Vec<SegmentEntry>, Vec<TrainedModel>)> {
         if self.batches.is_empty() {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), Vec::new()));
         }
-        if let Some((first, entries)) = &self.written {
+        if let Some((first, entries, trained)) = &self.written {
             if *first >= snap.next_row_id {
-                return Ok(entries.clone());
+                return Ok((entries.clone(), trained.clone()));
             }
             // Stale ids: drop the old files (best effort; GC would too).
             for e in entries {
@@ -361,18 +371,18 @@ impl OptimisticTail {
             }
         }
         let first = snap.next_row_id;
-        let entries = build_and_upload(
+        let (entries, trained) = build_and_upload(
             &table.log,
             snap.metadata.physical_schema(),
             self.batches.clone(),
             RowIds::From(first),
             options.shards.clone(),
             options.segment.clone(),
-            IndexPlan::for_table(&snap.metadata)?,
+            table.index_plan(snap).await?,
         )
         .await?;
-        self.written = Some((first, entries.clone()));
-        Ok(entries)
+        self.written = Some((first, entries.clone(), trained.clone()));
+        Ok((entries, trained))
     }
 }
 

@@ -106,11 +106,22 @@ impl Table {
             });
         }
         let metric = segment_metric(declared.metric);
+        if request.k == 0 {
+            return Ok(Vec::new());
+        }
         // Deleted rows are never results: they join the filter.
         let live = snapshot.live_rows(request.allowed);
         let allowed = live.as_deref();
+        let order = self.segment_order(snapshot, request, metric).await?;
         let mut hits: Vec<VectorHit> = Vec::new();
-        for (s, entry) in snapshot.segments.iter().enumerate() {
+        for (s, bound) in order {
+            let entry = &snapshot.segments[s];
+            // Visited closest first: once k hits are in hand, a segment
+            // whose nearest possible row is farther than the k-th cannot
+            // contribute, and is never opened.
+            if request.k > 0 && hits.len() >= request.k && bound > hits[request.k - 1].distance {
+                continue;
+            }
             let filter = allowed.map(|a| &a[s]);
             if filter.is_some_and(|f| f.is_empty()) {
                 continue;
@@ -174,10 +185,64 @@ impl Table {
                 id: ids.id(row),
                 distance,
             }));
+            hits.sort_by(|a, b| a.distance.total_cmp(&b.distance).then(a.id.cmp(&b.id)));
+            hits.truncate(request.k);
         }
-        hits.sort_by(|a, b| a.distance.total_cmp(&b.distance).then(a.id.cmp(&b.id)));
-        hits.truncate(request.k);
         Ok(hits)
+    }
+
+    /// Segments in the order to search them, each with a lower bound on the
+    /// distance of any of its rows to the query: from the manifest's cluster
+    /// summaries and the table model's centroids (one pass over the
+    /// centroids, no segment opened). Segments without a summary built with
+    /// the table's model get no bound and come first.
+    async fn segment_order(
+        &self,
+        snapshot: &Snapshot,
+        request: &VectorSearch<'_>,
+        metric: VectorMetric,
+    ) -> TableResult<Vec<(usize, f32)>> {
+        let unbounded: Vec<(usize, f32)> = (0..snapshot.segments.len())
+            .map(|s| (s, f32::NEG_INFINITY))
+            .collect();
+        let Some(model_ref) = snapshot.vector_models.get(&request.column) else {
+            return Ok(unbounded);
+        };
+        if request.exact {
+            return Ok(unbounded);
+        }
+        let model = self.load_model(model_ref).await?;
+        let centroid =
+            model
+                .centroid_distances(&request.query)
+                .map_err(|e| TableError::InvalidQuery {
+                    query: request.column.clone(),
+                    position: None,
+                    message: format!("vector search: {e}"),
+                })?;
+        let norm = request.query.iter().map(|x| x * x).sum::<f32>().sqrt();
+        let mut order: Vec<(usize, f32)> = snapshot
+            .segments
+            .iter()
+            .enumerate()
+            .map(|(s, entry)| {
+                let bound = match entry.vectors.get(&request.column) {
+                    Some(summary) if summary.model_fingerprint == model_ref.fingerprint => summary
+                        .clusters
+                        .iter()
+                        .filter_map(|c| {
+                            centroid
+                                .get(c.cluster as usize)
+                                .map(|&d| c.lower_bound(metric, d, norm))
+                        })
+                        .fold(f32::INFINITY, f32::min),
+                    _ => f32::NEG_INFINITY,
+                };
+                (s, bound)
+            })
+            .collect();
+        order.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+        Ok(order)
     }
 
     fn vector_error(
