@@ -43,6 +43,8 @@ pub(crate) struct IndexPlan {
     models: BTreeMap<String, Arc<VectorModel>>,
     /// Retrain every vector column's model from the data at hand.
     retrain: bool,
+    /// Rows each model was trained for.
+    trained_rows: BTreeMap<String, u64>,
 }
 
 /// What indexing one segment produced.
@@ -76,7 +78,14 @@ impl IndexPlan {
             vector,
             models: BTreeMap::new(),
             retrain: false,
+            trained_rows: BTreeMap::new(),
         })
+    }
+
+    /// Records how many rows each model was trained for.
+    pub(crate) fn with_trained_rows(mut self, rows: BTreeMap<String, u64>) -> Self {
+        self.trained_rows = rows;
+        self
     }
 
     /// Uses the table's models.
@@ -105,11 +114,15 @@ impl IndexPlan {
     ) -> TableResult<Vec<crate::vector_models::TrainedModel>> {
         let mut trained = Vec::new();
         for (column, dim, metric) in self.vector.clone() {
-            if self.models.contains_key(&column) && !self.retrain {
-                continue;
-            }
             let (values, rows) = collect_vectors(batches, &column, dim);
             if rows.len() < MIN_INDEXED_VECTOR_ROWS {
+                continue;
+            }
+            let for_rows = self.trained_rows.get(&column).copied().unwrap_or(0);
+            let outgrown =
+                for_rows > 0 && rows.len() as u64 > crate::vector_models::OUTGROWN_RATIO * for_rows;
+            let retrain = self.retrain || outgrown;
+            if self.models.contains_key(&column) && !retrain {
                 continue;
             }
             let bad = |e: VectorError| TableError::Schema {
@@ -126,7 +139,8 @@ impl IndexPlan {
                 column,
                 model,
                 train_error,
-                retrain: self.retrain,
+                trained_rows: rows.len() as u64,
+                retrain,
             });
         }
         self.retrain = false;

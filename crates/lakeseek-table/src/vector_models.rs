@@ -38,7 +38,15 @@ pub struct ModelRef {
     pub fingerprint: u64,
     /// Mean squared distance of the training rows to their nearest centroid.
     pub train_error: f64,
+    /// Rows of the flush it was trained for (its cluster count suits that
+    /// size); a flush far larger trains a new model.
+    #[serde(default)]
+    pub trained_rows: u64,
 }
+
+/// A flush with this many times the rows a model was trained for retrains
+/// it: the cluster count grows with the square root of the rows.
+pub const OUTGROWN_RATIO: u64 = 16;
 
 /// The object path of a model.
 pub fn model_path(column: &str, fingerprint: u64) -> String {
@@ -51,7 +59,8 @@ pub(crate) struct TrainedModel {
     pub(crate) column: String,
     pub(crate) model: Arc<VectorModel>,
     pub(crate) train_error: f64,
-    /// Replaces the table's model (compaction found drift).
+    pub(crate) trained_rows: u64,
+    /// Replaces the table's model (drift, or outgrown).
     pub(crate) retrain: bool,
 }
 
@@ -61,6 +70,7 @@ impl TrainedModel {
             path: model_path(&self.column, self.model.fingerprint()),
             fingerprint: self.model.fingerprint(),
             train_error: self.train_error,
+            trained_rows: self.trained_rows,
         }
     }
 }
@@ -154,8 +164,14 @@ impl Table {
         &self,
         snapshot: &Snapshot,
     ) -> TableResult<crate::indexing::IndexPlan> {
+        let trained_rows = snapshot
+            .vector_models
+            .iter()
+            .map(|(c, r)| (c.clone(), r.trained_rows))
+            .collect();
         Ok(crate::indexing::IndexPlan::for_table(&snapshot.metadata)?
-            .with_models(self.vector_models(snapshot).await?))
+            .with_models(self.vector_models(snapshot).await?)
+            .with_trained_rows(trained_rows))
     }
 
     /// The table's models by column, loaded once per catalog.

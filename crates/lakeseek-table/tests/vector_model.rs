@@ -209,3 +209,32 @@ async fn compaction_retrains_when_the_data_drifts() {
     .unwrap();
     assert_eq!(t.snapshot().vector_models["v"].fingerprint, new.fingerprint);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_far_larger_flush_trains_a_model_with_more_clusters() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = local(dir.path());
+    let t = table(&db).await;
+    t.append(&rows(0..2100, |_| 0.0)).await.unwrap();
+    let small = t.snapshot().vector_models["v"].clone();
+    assert_eq!(small.trained_rows, 2100);
+    t.append(&rows(2100..5000, |_| 0.0)).await.unwrap();
+    assert_eq!(
+        t.snapshot().vector_models["v"],
+        small,
+        "a similar flush reuses it"
+    );
+    t.append(&rows(5000..45_000, |_| 0.0)).await.unwrap();
+    let snap = t.snapshot();
+    let large = &snap.vector_models["v"];
+    assert_ne!(large.fingerprint, small.fingerprint);
+    assert_eq!(large.trained_rows, 40_000);
+    // Old segments keep the sections they were built with; all stay searchable.
+    for k in [7i64, 3000, 44_000] {
+        let hits = t
+            .vector_search(&snap, &VectorSearch::new("v", vector(k, 0.0), 1))
+            .await
+            .unwrap();
+        assert_eq!(hits[0].id, k as u64);
+    }
+}
