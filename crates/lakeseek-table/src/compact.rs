@@ -139,6 +139,66 @@ impl Table {
         Ok(report)
     }
 
+    /// Builds the vector indexes that writers with
+    /// [`crate::WriterOptions::defer_vector_indexes`] left out: each such
+    /// segment is rewritten with its sections (same rows, same `_id`s) and
+    /// swapped in by one commit, carrying over deletes that land meanwhile.
+    /// Returns the number of segments indexed.
+    pub async fn index_deferred(&self) -> TableResult<usize> {
+        let snapshot = self.refresh().await?;
+        let columns: Vec<String> = snapshot
+            .metadata
+            .options
+            .vector_columns
+            .iter()
+            .map(|v| v.column.clone())
+            .collect();
+        let pending: Vec<Arc<SegmentEntry>> = snapshot
+            .segments
+            .iter()
+            .filter(|s| {
+                s.live_rows() >= crate::indexing::MIN_INDEXED_VECTOR_ROWS as u64
+                    && columns.iter().any(|c| !s.vectors.contains_key(c))
+            })
+            .cloned()
+            .collect();
+        let mut indexed = 0;
+        for entry in pending {
+            let base = self.refresh().await?;
+            if !base.segments.iter().any(|s| s.path == entry.path) {
+                continue;
+            }
+            match self
+                .rewrite(
+                    &base,
+                    std::slice::from_ref(&entry),
+                    &CompactionPolicy::default(),
+                )
+                .await
+            {
+                Ok(_) => indexed += 1,
+                Err(TableError::Conflict { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(indexed)
+    }
+
+    /// Runs [`Table::index_deferred`] on a background task (one at a time
+    /// per handle family; failures are logged, the next commit retries).
+    pub(crate) fn index_deferred_in_background(&self) {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return;
+        }
+        let table = self.clone();
+        tokio::spawn(async move {
+            let _one = table.wal.indexing.lock().await;
+            if let Err(e) = table.index_deferred().await {
+                tracing::warn!(error = %e, table = %table.name(), "background vector indexing failed");
+            }
+        });
+    }
+
     /// Runs [`Table::optimize`] every `every` on a background task until the
     /// returned handle is aborted. Failures are logged and retried next time:
     /// compaction is always safe to redo.

@@ -45,6 +45,8 @@ pub(crate) struct IndexPlan {
     retrain: bool,
     /// Rows each model was trained for.
     trained_rows: BTreeMap<String, u64>,
+    /// Leave vector sections to a background build.
+    defer_vectors: bool,
 }
 
 /// What indexing one segment produced.
@@ -79,7 +81,15 @@ impl IndexPlan {
             models: BTreeMap::new(),
             retrain: false,
             trained_rows: BTreeMap::new(),
+            defer_vectors: false,
         })
+    }
+
+    /// Builds no vector sections (they are built in the background later;
+    /// the segments are searched exactly meanwhile).
+    pub(crate) fn deferring_vectors(mut self, defer: bool) -> Self {
+        self.defer_vectors = defer;
+        self
     }
 
     /// Records how many rows each model was trained for.
@@ -113,6 +123,9 @@ impl IndexPlan {
         batches: &[RecordBatch],
     ) -> TableResult<Vec<crate::vector_models::TrainedModel>> {
         let mut trained = Vec::new();
+        if self.defer_vectors {
+            return Ok(trained);
+        }
         for (column, dim, metric) in self.vector.clone() {
             let (values, rows) = collect_vectors(batches, &column, dim);
             if rows.len() < MIN_INDEXED_VECTOR_ROWS {
@@ -187,7 +200,12 @@ impl IndexPlan {
             stats.insert(column.clone(), TextStats { docs, tokens });
         }
         let mut vectors = BTreeMap::new();
-        for (column, dim, metric) in &self.vector {
+        let columns = if self.defer_vectors {
+            &[][..]
+        } else {
+            &self.vector[..]
+        };
+        for (column, dim, metric) in columns {
             let model = self.models.get(column).map(|m| m.as_ref());
             if let Some((section, summary)) = vector_index(run, column, *dim, *metric, model)? {
                 sections.push(section);

@@ -92,6 +92,8 @@ pub(crate) struct WalState {
     pending: StdMutex<BTreeMap<u64, PendingObject>>,
     /// Only one fold at a time per process.
     folding: Mutex<()>,
+    /// Only one background index build at a time per process.
+    pub(crate) indexing: Mutex<()>,
     /// When the fold point was last read from the log.
     floor_read: StdMutex<Option<Instant>>,
     /// Creation time of the table this state belongs to: a table dropped and

@@ -36,6 +36,10 @@ pub struct WriterOptions {
     pub shards: ShardPolicy,
     pub segment: SegmentWriteOptions,
     pub retry: RetryPolicy,
+    /// Commit segments without vector indexes and build those on a
+    /// background task afterwards (the rows are searched exactly until
+    /// then): large flushes become visible sooner.
+    pub defer_vector_indexes: bool,
 }
 
 impl Default for WriterOptions {
@@ -45,6 +49,7 @@ impl Default for WriterOptions {
             shards: ShardPolicy::default(),
             segment: SegmentWriteOptions::default(),
             retry: RetryPolicy::default(),
+            defer_vector_indexes: false,
         }
     }
 }
@@ -151,7 +156,11 @@ impl TableWriter {
         let first = self.take_reserved(rows).await?;
         let batches = std::mem::take(&mut self.buffer);
         self.buffered_bytes = 0;
-        let plan = self.table.index_plan(&self.table.snapshot()).await?;
+        let plan = self
+            .table
+            .index_plan(&self.table.snapshot())
+            .await?
+            .deferring_vectors(self.options.defer_vector_indexes);
         let (entries, trained) = build_and_upload(
             &self.table.log,
             self.table.metadata().physical_schema(),
@@ -284,6 +293,9 @@ impl TableWriter {
         match result {
             Ok(snapshot) => {
                 self.table.install(snapshot.clone());
+                if self.options.defer_vector_indexes {
+                    self.table.index_deferred_in_background();
+                }
                 let (applied, rows_deleted) = *decided.lock().expect("outcome lock");
                 if !applied {
                     // The batch had landed before: this attempt's files are
@@ -378,7 +390,10 @@ impl OptimisticTail {
             RowIds::From(first),
             options.shards.clone(),
             options.segment.clone(),
-            table.index_plan(snap).await?,
+            table
+                .index_plan(snap)
+                .await?
+                .deferring_vectors(options.defer_vector_indexes),
         )
         .await?;
         self.written = Some((first, entries.clone(), trained.clone()));

@@ -238,3 +238,56 @@ async fn a_far_larger_flush_trains_a_model_with_more_clusters() {
         assert_eq!(hits[0].id, k as u64);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deferred_vector_indexes_are_built_in_the_background() {
+    let dir = tempfile::tempdir().unwrap();
+    let writer = WriterOptions {
+        defer_vector_indexes: true,
+        ..Default::default()
+    };
+    let db = local(dir.path()).with_writer_options(writer);
+    let t = table(&db).await;
+    let committed = t.append(&rows(0..5000, |_| 0.0)).await.unwrap();
+    // Committed without a vector section, and searchable exactly at once.
+    assert!(committed
+        .segments
+        .iter()
+        .all(|s| s.section("vector:v").is_none()));
+    let hits = t
+        .vector_search(&committed, &VectorSearch::new("v", vector(1234, 0.0), 1))
+        .await
+        .unwrap();
+    assert_eq!(hits[0].id, 1234);
+    // A concurrent delete lands while the index builds; it must survive.
+    t.delete_ids(&[10, 20]).await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let snap = t.refresh().await.unwrap();
+        if snap
+            .segments
+            .iter()
+            .all(|s| s.section("vector:v").is_some())
+        {
+            assert!(snap.vector_models.contains_key("v"));
+            assert_eq!(snap.rows(), 4998);
+            let hits = t
+                .vector_search(&snap, &VectorSearch::new("v", vector(4321, 0.0), 1))
+                .await
+                .unwrap();
+            assert_eq!(hits[0].id, 4321);
+            let gone = t
+                .vector_search(&snap, &VectorSearch::new("v", vector(10, 0.0), 1))
+                .await
+                .unwrap();
+            assert_ne!(gone[0].id, 10);
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the index was never built"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(t.check().await.unwrap().ok());
+}
