@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use arrow::array::RecordBatch;
+use arrow::array::{Array, RecordBatch};
 use arrow::datatypes::{DataType, Field, Schema};
 use lakeseek::{Catalog, Database, Metric, TableOptions, TextColumn, WriterOptions};
 use lakeseek_table::ShardPolicy;
