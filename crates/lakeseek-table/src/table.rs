@@ -125,6 +125,27 @@ impl Table {
         &self.writer_options
     }
 
+    /// Reserves `count` fresh `_id`s with a small commit of their own and
+    /// returns the first; a writer then assigns them without further commits.
+    pub(crate) async fn reserve_row_ids(
+        &self,
+        count: u64,
+        retry: &crate::commit::RetryPolicy,
+    ) -> TableResult<u64> {
+        let base = self.refresh().await?;
+        let committed =
+            crate::commit::commit(&self.log, base, "reserve-ids", retry, |snap| async move {
+                Ok(vec![crate::manifest::Action::ReserveRowIds {
+                    start: snap.next_row_id,
+                    count,
+                }])
+            })
+            .await?;
+        let start = committed.next_row_id - count;
+        self.install(committed);
+        Ok(start)
+    }
+
     /// Starts a write transaction.
     pub fn writer(&self, operation: &str) -> TableWriter {
         TableWriter::new(self.clone(), operation, self.writer_options.clone())

@@ -314,22 +314,9 @@ impl Table {
             }
         }
         let count = WAL_ID_BLOCK.max(rows);
-        let base = self.refresh().await?;
-        let committed = commit(
-            &self.log,
-            base,
-            "reserve-ids",
-            &self.writer_options().retry,
-            |snap| async move {
-                Ok(vec![Action::ReserveRowIds {
-                    start: snap.next_row_id,
-                    count,
-                }])
-            },
-        )
-        .await?;
-        let start = committed.next_row_id - count;
-        self.install(committed);
+        let start = self
+            .reserve_row_ids(count, &self.writer_options().retry.clone())
+            .await?;
         *self.wal.ids.lock().expect("wal ids lock") = Some((start + rows, start + count));
         Ok(start)
     }

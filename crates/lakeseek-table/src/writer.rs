@@ -185,22 +185,10 @@ impl TableWriter {
             }
             _ => {
                 let count = RESERVATION_BLOCK.max(rows);
-                let base = self.table.refresh().await?;
-                let committed = commit(
-                    &self.table.log,
-                    base,
-                    "reserve-ids",
-                    &self.options.retry,
-                    |snap| async move {
-                        Ok(vec![Action::ReserveRowIds {
-                            start: snap.next_row_id,
-                            count,
-                        }])
-                    },
-                )
-                .await?;
-                let start = committed.next_row_id - count;
-                self.table.install(committed);
+                let start = self
+                    .table
+                    .reserve_row_ids(count, &self.options.retry)
+                    .await?;
                 self.reserved = Some((start + rows, start + count));
                 Ok(start)
             }
