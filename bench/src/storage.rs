@@ -119,7 +119,7 @@ pub fn run(opts: &Options, out: &std::path::Path) -> anyhow::Result<()> {
     let qtexts = parquet_file::strings(&q, "text")?;
     let qembs = parquet_file::vector_rows(&parquet_file::vectors(&q, "emb")?);
     let picks = metrics::subsample(qtexts.len(), Some(opts.queries));
-    let kinds: [(&str, Box<dyn Fn(usize) -> String>); 4] = [
+    let kinds: [(&str, SqlFor); 4] = [
         (
             "fts",
             Box::new(|i| {
@@ -230,6 +230,9 @@ pub fn run(opts: &Options, out: &std::path::Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(out)?;
     report::write(out, "storage", &data, &md)
 }
+
+/// Makes the SQL of one query type for the query at an index.
+type SqlFor<'a> = Box<dyn Fn(usize) -> String + 'a>;
 
 /// Per-query request counts and latencies.
 #[derive(Default)]
