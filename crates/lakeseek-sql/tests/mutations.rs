@@ -11,6 +11,7 @@ use arrow::array::{
 use arrow::datatypes::{DataType, Field, Int64Type, Schema, UInt64Type};
 use lakeseek_sql::Database;
 use lakeseek_table::{Metric, TableError, TableOptions};
+use lakeseek_testkit::i64_column;
 
 const DIM: i32 = 8;
 const WORDS: &[&str] = &[
@@ -91,19 +92,6 @@ async fn db() -> Database {
     db
 }
 
-fn ints(batches: &[RecordBatch], column: &str) -> Vec<i64> {
-    batches
-        .iter()
-        .flat_map(|b| {
-            b.column_by_name(column)
-                .unwrap()
-                .as_primitive::<Int64Type>()
-                .values()
-                .to_vec()
-        })
-        .collect()
-}
-
 fn count(batches: &[RecordBatch]) -> i64 {
     batches[0].column(0).as_primitive::<Int64Type>().value(0)
 }
@@ -121,7 +109,7 @@ fn vector_literal(n: i64) -> String {
 async fn search_results(db: &Database, probes: &[i64]) -> BTreeSet<i64> {
     let mut seen = BTreeSet::new();
     for word in WORDS {
-        seen.extend(ints(
+        seen.extend(i64_column(
             &db.sql(&format!(
                 "SELECT n FROM fts('docs', 'body', '{word}', 5000)"
             ))
@@ -133,7 +121,7 @@ async fn search_results(db: &Database, probes: &[i64]) -> BTreeSet<i64> {
     for &p in probes {
         let v = vector_literal(p);
         for opts in ["", ", exact => true", ", nprobe => 1000"] {
-            seen.extend(ints(
+            seen.extend(i64_column(
                 &db.sql(&format!(
                     "SELECT n FROM vector_search('docs', 'emb', {v}, 20{opts})"
                 ))
@@ -142,7 +130,7 @@ async fn search_results(db: &Database, probes: &[i64]) -> BTreeSet<i64> {
                 "n",
             ));
         }
-        seen.extend(ints(
+        seen.extend(i64_column(
             &db.sql(&format!(
                 "SELECT n FROM hybrid_search('docs', 'body', 'ocean river', 'emb', {v}, 20)"
             ))
@@ -184,7 +172,7 @@ async fn deleted_rows_vanish_from_every_search_path() {
         0
     );
     // Full text returns exactly the live rows holding the word.
-    let ocean = ints(
+    let ocean = i64_column(
         &db.sql("SELECT n FROM fts('docs', 'body', 'ocean', 5000)")
             .await
             .unwrap(),
@@ -210,7 +198,7 @@ async fn deleted_rows_vanish_from_every_search_path() {
         ))
         .await
         .unwrap();
-    assert_eq!(ints(&hits, "n").len(), 20);
+    assert_eq!(i64_column(&hits, "n").len(), 20);
 
     // The version before the delete still has every row.
     assert_eq!(
@@ -237,7 +225,7 @@ async fn update_replaces_rows_in_sql_and_search() {
         .await
         .unwrap();
     assert_eq!(changed(&out), 2);
-    let zebra = ints(
+    let zebra = i64_column(
         &db.sql("SELECT n FROM fts('docs', 'body', 'zebra', 10)")
             .await
             .unwrap(),
@@ -267,7 +255,7 @@ async fn update_replaces_rows_in_sql_and_search() {
     );
     // The old text no longer matches the updated rows.
     let old_word = body(5).split(' ').next().unwrap().to_string();
-    let hits = ints(
+    let hits = i64_column(
         &db.sql(&format!(
             "SELECT n FROM fts('docs', 'body', '{old_word}', 5000)"
         ))
@@ -277,7 +265,7 @@ async fn update_replaces_rows_in_sql_and_search() {
     );
     assert!(!hits.contains(&5));
     // The updated row keeps its vector, so its own vector still finds it once.
-    let near = ints(
+    let near = i64_column(
         &db.sql(&format!(
             "SELECT n FROM vector_search('docs', 'emb', {}, 3, exact => true)",
             vector_literal(5)
@@ -295,7 +283,7 @@ async fn update_replaces_rows_in_sql_and_search() {
         .await
         .unwrap();
     assert_eq!(changed(&out), 3);
-    let moved = ints(
+    let moved = i64_column(
         &db.sql("SELECT n FROM docs WHERE n >= 1000000 ORDER BY n")
             .await
             .unwrap(),
@@ -339,7 +327,7 @@ async fn upsert_replaces_existing_keys_and_appends_new_ones() {
         count(&db.sql("SELECT count(*) FROM docs").await.unwrap()),
         3102
     );
-    let hits = ints(
+    let hits = i64_column(
         &db.sql("SELECT n FROM fts('docs', 'body', 'upserted', 10)")
             .await
             .unwrap(),
@@ -382,7 +370,7 @@ async fn concurrent_upserts_keep_every_key_once() {
     for t in tasks {
         t.await.unwrap();
     }
-    let keys = ints(&db.sql("SELECT n FROM docs").await.unwrap(), "n");
+    let keys = i64_column(&db.sql("SELECT n FROM docs").await.unwrap(), "n");
     let distinct: BTreeSet<i64> = keys.iter().copied().collect();
     assert_eq!(keys.len(), distinct.len(), "a key is live twice");
     assert_eq!(keys.len(), 3100 + 4);

@@ -7,12 +7,13 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use arrow::array::{AsArray, RecordBatch};
+use arrow::array::AsArray;
 use arrow::datatypes::{Int64Type, UInt64Type};
 use lakeseek_sql::Database;
 use lakeseek_store::{FaultInjector, PutFault};
 use lakeseek_table::{Catalog, Metric, Table, TableOptions, WalOptions};
 use lakeseek_testkit::batch;
+use lakeseek_testkit::i64_column;
 
 fn manual_folds() -> WalOptions {
     WalOptions {
@@ -38,19 +39,6 @@ async fn create(db: &Database) -> Table {
     )
     .await
     .unwrap()
-}
-
-fn ints(batches: &[RecordBatch], column: &str) -> Vec<i64> {
-    batches
-        .iter()
-        .flat_map(|b| {
-            b.column_by_name(column)
-                .unwrap()
-                .as_primitive::<Int64Type>()
-                .values()
-                .to_vec()
-        })
-        .collect()
 }
 
 /// `(k, _id)` of every row SQL sees.
@@ -90,7 +78,7 @@ async fn wal_rows_are_visible_at_once_everywhere_and_fold_exactly_once() {
     let ids: BTreeSet<u64> = before.iter().map(|r| r.1).collect();
     assert_eq!(ids.len(), 50, "ids are unique");
     // Every search path sees WAL rows.
-    let fts = ints(
+    let fts = i64_column(
         &db.sql("SELECT k FROM fts('t', 's', 's17 OR s42', 10)")
             .await
             .unwrap(),
@@ -100,14 +88,14 @@ async fn wal_rows_are_visible_at_once_everywhere_and_fold_exactly_once() {
         fts.iter().copied().collect::<BTreeSet<_>>(),
         BTreeSet::from([17, 42])
     );
-    let near = ints(
+    let near = i64_column(
         &db.sql("SELECT k FROM vector_search('t', 'v', [33, 33.25, 33.5, 33.75], 1)")
             .await
             .unwrap(),
         "k",
     );
     assert_eq!(near, vec![33]);
-    let hybrid = ints(
+    let hybrid = i64_column(
         &db.sql("SELECT k FROM hybrid_search('t', 's', 's8', 'v', [8, 8.25, 8.5, 8.75], 1)")
             .await
             .unwrap(),
@@ -231,7 +219,7 @@ async fn mutations_see_wal_rows() {
     db.sql("UPDATE t SET s = 'changed' WHERE k = 5")
         .await
         .unwrap();
-    let hits = ints(
+    let hits = i64_column(
         &db.sql("SELECT k FROM fts('t', 's', 'changed', 5)")
             .await
             .unwrap(),
