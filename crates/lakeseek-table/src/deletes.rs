@@ -51,7 +51,7 @@ impl Snapshot {
     /// The rows a search may return per segment: `allowed` (a filter, or all
     /// rows) minus each segment's deleted rows. Borrows `allowed` unchanged
     /// when nothing is deleted.
-    pub fn live_rows<'a>(
+    pub fn searchable_rows<'a>(
         &self,
         allowed: Option<&'a [RoaringBitmap]>,
     ) -> Option<Cow<'a, [RoaringBitmap]>> {

@@ -115,7 +115,7 @@ impl Table {
             }
         }
         // Deleted rows are never results: they join the filter.
-        let live = snapshot.live_rows(request.allowed);
+        let live = snapshot.searchable_rows(request.allowed);
         let allowed = live.as_deref();
         if let Query::MatchAll { .. } = query {
             return self.match_all(snapshot, request, allowed).await;

@@ -110,7 +110,7 @@ impl Table {
             return Ok(Vec::new());
         }
         // Deleted rows are never results: they join the filter.
-        let live = snapshot.live_rows(request.allowed);
+        let live = snapshot.searchable_rows(request.allowed);
         let allowed = live.as_deref();
         let order = self.segment_order(snapshot, request, metric).await?;
         let mut hits: Vec<VectorHit> = Vec::new();
