@@ -11,6 +11,7 @@
 //! it validates: a length or offset taken from the bytes is checked against
 //! the bytes before use, and corruption is a [`SegmentError`], never a panic.
 
+mod batch_size;
 mod error;
 mod footer;
 mod reader;
@@ -19,6 +20,7 @@ pub mod text;
 pub mod vector;
 mod writer;
 
+pub use batch_size::batch_data_bytes;
 pub use error::{SegmentError, SegmentResult};
 pub use footer::{SectionEntry, SegmentFooter, FORMAT_ID, FORMAT_VERSION, SEGMENT_METADATA_KEY};
 pub use reader::SegmentReader;

@@ -63,7 +63,7 @@ pub fn write_segment(
         }
     }
     let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
-    let bytes_in: usize = batches.iter().map(|b| b.get_array_memory_size()).sum();
+    let bytes_in: usize = batches.iter().map(crate::batch_data_bytes).sum();
     let row_bytes = (bytes_in / rows.max(1)).max(1);
     let rows_per_group = (options.row_group_bytes / row_bytes).clamp(1024, 1 << 20);
 

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use arrow::datatypes::Schema;
 use arrow::record_batch::RecordBatch;
 use datafusion::execution::object_store::ObjectStoreUrl;
+use datafusion::execution::SessionState;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::sql::parser::Statement as DfStatement;
 use datafusion::sql::sqlparser::ast::{Ident, ObjectName, Statement, TableObject};
@@ -113,6 +114,7 @@ impl Database {
     /// Runs one SQL statement and returns its result. `DELETE` and `UPDATE`
     /// return one row with the number of rows changed.
     pub async fn sql(&self, text: &str) -> Result<Vec<RecordBatch>, SqlError> {
+        let text = &*functions::quote_vector_literals(text);
         let state = self.ctx.state();
         let statement = state.sql_to_statement(text, &datafusion::config::Dialect::Generic)?;
         if let DfStatement::Statement(inner) = &statement {
@@ -120,22 +122,23 @@ impl Database {
                 return self.run_mutation(mutation).await;
             }
         }
-        self.run_statement(statement, text).await
+        self.run_statement(&state, statement, text).await
     }
 
     /// Runs a query (no mutation statements).
     pub(crate) async fn query(&self, text: &str) -> Result<Vec<RecordBatch>, SqlError> {
+        let text = &*functions::quote_vector_literals(text);
         let state = self.ctx.state();
         let statement = state.sql_to_statement(text, &datafusion::config::Dialect::Generic)?;
-        self.run_statement(statement, text).await
+        self.run_statement(&state, statement, text).await
     }
 
     async fn run_statement(
         &self,
+        state: &SessionState,
         mut statement: DfStatement,
         text: &str,
     ) -> Result<Vec<RecordBatch>, SqlError> {
-        let state = self.ctx.state();
         if needs_table_names(&statement, text) {
             self.schema.refresh_names().await?;
             self.open_tables

@@ -131,7 +131,7 @@ impl TableWriter {
             return Ok(());
         }
         self.rows += batch.num_rows() as u64;
-        self.buffered_bytes += batch.get_array_memory_size();
+        self.buffered_bytes += lakeseek_segment::batch_data_bytes(&batch);
         self.buffer.push(batch);
         if self.buffered_bytes >= self.options.flush_bytes {
             self.spill().await?;

@@ -3,6 +3,7 @@
 
 mod common;
 
+use lakeseek_segment::batch_data_bytes;
 use lakeseek_table::{Action, Catalog, ShardPolicy, WriterOptions};
 use lakeseek_testkit::batch;
 
@@ -74,7 +75,7 @@ async fn partial_spills_and_the_tail_are_committed_together() {
     let db = Catalog::connect("memory://", &no_options()).unwrap();
     let table = create(&db, "t").await;
     // About three batches per spill; the rest is spilled at commit.
-    let budget = batch(0, ROWS as usize).get_array_memory_size() * 5 / 2;
+    let budget = batch_data_bytes(&batch(0, ROWS as usize)) * 5 / 2;
     let options = WriterOptions {
         flush_bytes: budget,
         ..Default::default()
@@ -94,6 +95,34 @@ async fn partial_spills_and_the_tail_are_committed_together() {
     let (_, keys, ids) = latest(&db, "t").await;
     assert_eq!(sorted(&keys), (0..BATCHES * ROWS).collect::<Vec<_>>());
     assert_dense(&ids);
+}
+
+/// Streaming an in-memory table means writing slices of one large batch: each
+/// slice counts for its own rows, not for the buffers it shares.
+#[tokio::test]
+async fn slices_of_one_batch_spill_by_their_own_size() {
+    let db = Catalog::connect("memory://", &no_options()).unwrap();
+    let table = create(&db, "t").await;
+    let whole = batch(0, (BATCHES * ROWS) as usize);
+    let options = WriterOptions {
+        flush_bytes: batch_data_bytes(&whole) / 4,
+        ..Default::default()
+    };
+    let mut writer = table.writer_with("append", options);
+    for i in 0..BATCHES {
+        writer
+            .write(&whole.slice((i * ROWS) as usize, ROWS as usize))
+            .await
+            .unwrap();
+    }
+    let committed = writer.commit().await.unwrap();
+    let segments = committed.segments.len();
+    assert!(
+        (3..=6).contains(&segments),
+        "a budget of a quarter of the rows makes about 4 segments, got {segments}"
+    );
+    let (_, keys, _) = latest(&db, "t").await;
+    assert_eq!(sorted(&keys), (0..BATCHES * ROWS).collect::<Vec<_>>());
 }
 
 #[tokio::test]

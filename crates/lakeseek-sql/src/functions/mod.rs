@@ -11,15 +11,18 @@ mod provider;
 mod rows;
 mod snippet;
 mod vector;
+mod vector_literal;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
+use datafusion::catalog::TableFunctionImpl;
 use datafusion::common::{plan_err, Result};
 use datafusion::prelude::SessionContext;
 use lakeseek_table::Table;
 
 pub(crate) use prepare::prepare;
+pub(crate) use vector_literal::quote_vector_literals;
 
 /// Tables opened for the statements being planned: table functions are
 /// called synchronously, so the tables they name are opened beforehand.
@@ -62,25 +65,33 @@ impl OpenTables {
     }
 }
 
-/// Registers the search functions on a session.
+/// Registers the search functions on a session, under their own names and
+/// the internal names statements are planned with (see
+/// [`prepare::FUNCTION_MARK`]).
 pub(crate) fn register(ctx: &SessionContext, tables: &OpenTables) {
     ctx.register_udf(snippet::SnippetFunction::udf());
-    ctx.register_udtf(
-        "fts",
-        Arc::new(fts::FtsFunction {
-            tables: tables.clone(),
-        }),
-    );
-    ctx.register_udtf(
-        "hybrid_search",
-        Arc::new(hybrid::HybridSearchFunction {
-            tables: tables.clone(),
-        }),
-    );
-    ctx.register_udtf(
-        "vector_search",
-        Arc::new(vector::VectorSearchFunction {
-            tables: tables.clone(),
-        }),
-    );
+    let functions: [(&str, Arc<dyn TableFunctionImpl>); 3] = [
+        (
+            "fts",
+            Arc::new(fts::FtsFunction {
+                tables: tables.clone(),
+            }),
+        ),
+        (
+            "hybrid_search",
+            Arc::new(hybrid::HybridSearchFunction {
+                tables: tables.clone(),
+            }),
+        ),
+        (
+            "vector_search",
+            Arc::new(vector::VectorSearchFunction {
+                tables: tables.clone(),
+            }),
+        ),
+    ];
+    for (name, function) in functions {
+        ctx.register_udtf(name, function.clone());
+        ctx.register_udtf(&prepare::internal_name(name), function);
+    }
 }

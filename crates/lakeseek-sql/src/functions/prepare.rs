@@ -9,7 +9,8 @@
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
-    Expr, FunctionArg, FunctionArgExpr, TableFactor, Value, VisitMut, VisitorMut,
+    Expr, FunctionArg, FunctionArgExpr, Ident, ObjectNamePart, TableFactor, Value, VisitMut,
+    VisitorMut,
 };
 
 /// Names of LakeSeek's search table functions.
@@ -27,6 +28,18 @@ pub(crate) const VECTOR_MARK: char = '\u{1e}';
 /// Leads a rewritten option, so that a query string that happens to contain
 /// `=>` is never taken for one (a control character no one types in SQL).
 pub(crate) const OPTION_MARK: char = '\u{1f}';
+
+/// Leads the name a search call is planned under. The planner looks every
+/// relation of a statement up as a table before it plans, table functions
+/// included: under its own name, `vector_search` cost a failed table open (a
+/// GET) per statement. No table name can hold this mark, so the lookup ends
+/// at once; the functions are registered under both names.
+pub(crate) const FUNCTION_MARK: char = '\u{1d}';
+
+/// The name a search function is registered and planned under.
+pub(crate) fn internal_name(function: &str) -> String {
+    format!("{FUNCTION_MARK}{function}")
+}
 
 struct Rewriter {
     tables: Vec<String>,
@@ -54,6 +67,9 @@ impl VisitorMut for Rewriter {
         };
         if !SEARCH_FUNCTIONS.contains(&function.as_str()) {
             return ControlFlow::Continue(());
+        }
+        if let Some(last) = name.0.last_mut() {
+            *last = ObjectNamePart::Identifier(Ident::new(internal_name(&function)));
         }
         for arg in args.args.iter_mut() {
             if let FunctionArg::Unnamed(FunctionArgExpr::Expr(expr)) = arg {
