@@ -11,6 +11,10 @@ beside them ``report.md`` (the tables, the machine, every engine's version),
 ``bench/peers/summarize.py``) and the plots: ``recall_qps_<dataset>.png``,
 ``fts_latency_<dataset>.png``, ``sql_latency_<dataset>.png``,
 ``ingest_rates.png``.
+
+The machine line names the git commit checked out now; set
+``LAKESEEK_GIT_COMMIT`` to name the one the run measured when a report is
+rewritten later.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench" / "peers"))
 import plot_vectors  # noqa: E402
 import section_sql  # noqa: E402
+import section_vector  # noqa: E402
 import summarize  # noqa: E402
 
 
@@ -53,7 +58,8 @@ def machine() -> dict:
             return None
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem_kib / 2**20, 1),
             "os": platform.platform(), "python": platform.python_version(), "rustc": tool("rustc", "--version"),
-            "git_commit": tool("git", "-C", str(REPO), "rev-parse", "--short", "HEAD")}
+            "git_commit": os.environ.get("LAKESEEK_GIT_COMMIT")
+            or tool("git", "-C", str(REPO), "rev-parse", "--short", "HEAD")}
 
 
 def tantivy_crate_version() -> str | None:
@@ -150,6 +156,65 @@ def fts_section(runs, out, md, summary):
         md.append(f"\n![fts latency {dataset}]({png})\n")
 
 
+# What each engine's vector index_bytes counts (the "index bytes/vector" footnotes).
+VECTOR_BYTES = {
+    "lakeseek": "the table's `vector:emb` index sections: IVF centroids, 1-bit RaBitQ codes and an int8 rerank copy "
+                "of each vector; not the float32 Parquet column the rows keep (another 4 B × dim per vector)",
+    "faiss": "the `faiss.write_index` file of one variant",
+    "hnswlib": "the saved index file: the HNSW graph (M = 16) plus the float32 vectors",
+    "usearch": "the saved index file: the HNSW graph plus the vectors as {dtype} (usearch's default scalar type)",
+    "duckdb": "the growth of the database file's used blocks (`PRAGMA database_size`, 256 KiB blocks) when the HNSW "
+              "index is created and checkpointed (experimental persistence): the serialized index, graph plus its "
+              "own copy of the vectors; the table's `FLOAT[dim]` column is not counted",
+    "lancedb": "the whole table directory: the float32 vectors (Lance data files) plus the IVF_PQ index",
+    "infino": "the whole table directory: the Parquet data (vectors included) with its embedded indexes",
+}
+
+
+def vector_sizes(r: dict) -> dict:
+    """A vector run's vectors, index bytes (and per vector), build seconds and build rows/s.
+
+    ``index_bytes`` is the run's top-level one; a run with several indexes and none at top level (a faiss
+    JSON from before ``reference_index``) gets the one behind the best QPS at recall >= 0.95. When the
+    bytes are one variant's of several (``reference_index``), the build seconds are that variant's too.
+    """
+    n = r.get("size") or (r.get("data") or {}).get("n")
+    indexes = r.get("indexes", [])
+    ref = r.get("reference_index")
+    if ref is None and r.get("index_bytes") is None and len(indexes) > 1:
+        ref = section_vector.reference_index(indexes, r.get("best_qps_at_recall") or {})
+    index_bytes = r.get("index_bytes")
+    if index_bytes is None and ref:
+        index_bytes = ref["index_bytes"]
+    if ref and len(indexes) > 1:
+        build = ref["build_seconds"]
+    else:
+        builds = [i.get("build_seconds") for i in indexes if i.get("build_seconds") is not None]
+        build = r.get("build_seconds") or (min(builds) if builds else None)
+    return {"vectors": n, "index_bytes": index_bytes,
+            "index_bytes_per_vector": section_vector.per_vector(index_bytes, n),
+            "build_seconds": build, "build_rows_per_second": n / build if n and build else None,
+            "index": ref["index"] if ref and len(indexes) > 1 else None, "basis": ref["basis"] if ref else None}
+
+
+def vector_bytes_note(r: dict, sizes: dict) -> str:
+    """The footnote saying what one run's index bytes count."""
+    text = VECTOR_BYTES.get(r["engine"], "the run's index_bytes (see its notes)")
+    text = text.replace("{dtype}", str((r.get("settings") or {}).get("dtype", "its default type")).split(".")[-1])
+    if sizes["index"]:
+        idx = next(i for i in r["indexes"] if i["index"] == sizes["index"])
+        text += f", {sizes['index']} ({sizes['basis']})"
+        base = (idx.get("params") or {}).get("base_index_bytes")
+        if base is not None and sizes["vectors"]:
+            text += (f"; inside an IndexRefineFlat, so it includes the float32 refine store; the "
+                     f"{sizes['index']} part alone is {base / sizes['vectors']:,.0f} B/vector")
+        total = sum(i.get("build_seconds") or 0 for i in r["indexes"])
+        shared = " (with the shared k-means)" if r["engine"] == "faiss" else ""
+        text += (f". Build s and rows/s are that variant's{shared}; all {len(r['indexes'])} "
+                 f"variants took {total:.2f} s")
+    return text
+
+
 def vector_section(runs, out, md, summary):
     for dataset in ("scifact", "generated"):
         rs = [r for r in runs if r["section"] == "vector" and r["dataset"] == dataset and ok(r)]
@@ -159,23 +224,32 @@ def vector_section(runs, out, md, summary):
         nq = max((p.get("queries") or 0 for r in rs for p in r.get("operating_points", [])), default=None)
         md.append(f"\n### Vectors, {dataset}" + (f" ({size:,} × 384)" if size else " (5,183 × 384)")
                   + (f", {nq} queries" if nq else "") + "\n")
-        md.append("| engine | version | best QPS @ recall ≥ 0.90 | ≥ 0.95 | ≥ 0.99 | max recall@10 | build s |")
-        md.append("|---|---|---|---|---|---|---|")
-        rows = []
+        md.append("| engine | version | best QPS @ recall ≥ 0.90 | ≥ 0.95 | ≥ 0.99 | max recall@10 | build s | "
+                  "build rows/s | index bytes/vector ¹ |")
+        md.append("|---|---|---|---|---|---|---|---|---|")
+        rows, notes = [], {}
         for r in sorted(rs, key=lambda r: (r["engine"] != "lakeseek", r["engine"], r["threads"])):
             best = r.get("best_qps_at_recall") or {}
 
             def cell(t):
                 p = best.get(t)
                 return f"{p['qps']:,.0f} ({p['index']}, {p['recall@10']:.3f})" if p else "–"
-            builds = [i.get("build_seconds") for i in r.get("indexes", []) if i.get("build_seconds") is not None]
-            build = r.get("build_seconds") or (min(builds) if builds else None)
+            sz = vector_sizes(r)
             mr = (r.get("quality") or {}).get("max_recall@10")
+            per_vector = fmt(sz["index_bytes_per_vector"], 0)
+            if sz["index"]:
+                per_vector += f" ({sz['index']})"
             md.append(f"| {label(r)} | {r.get('version', '–')} | {cell('0.90')} | {cell('0.95')} | {cell('0.99')} | "
-                      f"{fmt(mr, 3)} | {fmt(build)} |")
+                      f"{fmt(mr, 3)} | {fmt(sz['build_seconds'])} | {fmt(sz['build_rows_per_second'], 0)} | "
+                      f"{per_vector} |")
+            notes.setdefault(label(r), vector_bytes_note(r, sz))
             rows.append({"engine": r["engine"], "threads": r["threads"], "version": r.get("version"),
                          "best_qps_at_recall": {t: (best.get(t) or {}).get("qps") for t in ("0.90", "0.95", "0.99")},
-                         "max_recall@10": mr})
+                         "max_recall@10": mr, **sz})
+        md.append("\nBuild rows/s: vectors / build seconds (LakeSeek: the streaming append until its commit, index "
+                  "included; the peers: loading the vectors and building the index, as each JSON's notes say). "
+                  "¹ Index bytes / vectors, where the bytes are:\n")
+        md.extend(f"- {name}: {text}." for name, text in notes.items())
         summary.setdefault("vector", {})[dataset] = rows
         png = f"recall_qps_{dataset}.png"
         with redirect_stdout(io.StringIO()):

@@ -278,3 +278,46 @@ def test_ingest_section_builds_from_the_file_and_counts_rows(tiny_corpus, monkey
     assert out["rows"] == 3000 and out["index_bytes"] == 123 and out["indexes"] == ["fts(body)"]
     assert out["rows_per_second"] > 0
     assert section_ingest.run(Fake(), "scifact", 0, 5)["supported"] is False
+
+
+def test_vector_reference_index_and_bytes_per_vector():
+    def idx(name, recall, qps, nbytes, build):
+        return {"index": name, "build_seconds": build, "index_bytes": nbytes,
+                "points": [{"index": name, "recall@10": recall, "qps": qps}]}
+    one = [idx("HNSW", 0.9, 10.0, 1000, 2.0)]
+    assert section_vector.reference_index(one, {})["index"] == "HNSW"
+    several = [idx("Flat", 1.0, 5.0, 1536, 0.1), idx("IVF-PQ", 0.96, 50.0, 1600, 3.0), idx("IVF", 0.9, 90.0, 1540, 1.0)]
+    best = {"0.95": several[1]["points"][0]}
+    ref = section_vector.reference_index(several, best)
+    assert ref == {"index": "IVF-PQ", "basis": "best QPS at recall@10 >= 0.95", "build_seconds": 3.0,
+                   "index_bytes": 1600}
+    assert section_vector.reference_index(several[2:], {"0.95": None})["index"] == "IVF"  # the only one
+    low = [idx("A", 0.5, 9.0, 1, 1.0), idx("B", 0.8, 1.0, 2, 1.0)]
+    assert section_vector.reference_index(low, {"0.95": None})["index"] == "B"  # highest recall instead
+    assert section_vector.reference_index([], {}) is None
+    assert section_vector.per_vector(1600, 4) == 400.0
+    assert section_vector.per_vector(None, 4) is None and section_vector.per_vector(1600, None) is None
+
+
+def test_report_vector_sizes_per_vector_and_build_rate():
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    import report
+    point = {"index": "IVF-PQ", "recall@10": 0.96, "qps": 50.0}
+    faiss_old = {"engine": "faiss", "size": 1000, "index_bytes": None, "build_seconds": 5.0,
+                 "best_qps_at_recall": {"0.95": point},
+                 "indexes": [{"index": "Flat", "build_seconds": 1.0, "index_bytes": 1_536_000, "points": []},
+                             {"index": "IVF-PQ", "build_seconds": 4.0, "index_bytes": 1_600_000,
+                              "params": {"base_index_bytes": 60_000}, "points": [point]}]}
+    s = report.vector_sizes(faiss_old)
+    assert (s["index"], s["index_bytes_per_vector"], s["build_seconds"], s["build_rows_per_second"]) == \
+        ("IVF-PQ", 1600.0, 4.0, 250.0)
+    assert "60 B/vector" in report.vector_bytes_note(faiss_old, s)
+    scifact = {"engine": "hnswlib", "size": None, "data": {"n": 500}, "index_bytes": 850_000, "build_seconds": 2.0,
+               "indexes": [{"index": "HNSW", "build_seconds": 2.0, "index_bytes": 850_000, "points": []}]}
+    s = report.vector_sizes(scifact)
+    assert (s["vectors"], s["index_bytes_per_vector"], s["build_rows_per_second"], s["index"]) == \
+        (500, 1700.0, 250.0, None)
+    unsized = {"engine": "duckdb", "size": 10, "index_bytes": None, "build_seconds": None, "indexes": []}
+    s = report.vector_sizes(unsized)
+    assert s["index_bytes_per_vector"] is None and s["build_rows_per_second"] is None
+    assert report.fmt(s["index_bytes_per_vector"], 0) == "–"

@@ -14,7 +14,9 @@ The coarse k-means is trained once (for IVF-Flat) and its centroids reused
 by the other IVF variants; each variant's ``build_seconds`` includes that
 k-means time, as if built alone. Threads: ``faiss.omp_set_num_threads``.
 Single queries call ``search`` with one row; the batch API is ``search`` with
-all queries.
+all queries. ``index_bytes`` of a variant is its ``faiss.write_index`` file;
+the run's top-level ``index_bytes`` is that of the variant behind the best QPS
+at recall@10 >= 0.95 (``reference_index``, see ``section_vector``).
 """
 
 from __future__ import annotations
@@ -44,6 +46,9 @@ class Peer(Base):
                          "has_rabitq": hasattr(faiss, "IndexIVFRaBitQ")}
         self.notes.append("threads via faiss.omp_set_num_threads; a one-row search barely uses more than one "
                           "thread, the batch search (qps_batch) does")
+        self.notes.append("index_bytes per variant: its faiss.write_index file (IVF-PQ and IVF-RaBitQ include the "
+                          "refine store of float32 vectors; base_index_bytes is the quantized part alone); top-level "
+                          "index_bytes: the variant behind the best QPS at recall@10 >= 0.95 (reference_index)")
         self._centroids = None
         self._kmeans_seconds = 0.0
 
