@@ -115,7 +115,7 @@ fn measure(
         "params": {"metric": "cosine", "segments": segments},
         "build_seconds": build,
         "index_bytes": index_bytes,
-        "notes": ["one IVF per segment (k-means on the segment), 1-bit RaBitQ codes, int8 rerank"],
+        "notes": ["IVF centroids and rotation trained once per table (on the first large flush) and shared by the segments, 1-bit RaBitQ codes, int8 rerank"],
         "points": [],
     });
     let mut points = Vec::new();

@@ -115,8 +115,7 @@ impl Database {
     /// return one row with the number of rows changed.
     pub async fn sql(&self, text: &str) -> Result<Vec<RecordBatch>, SqlError> {
         let text = &*functions::quote_vector_literals(text);
-        let state = self.ctx.state();
-        let statement = state.sql_to_statement(text, &datafusion::config::Dialect::Generic)?;
+        let (state, statement) = self.parse(text)?;
         if let DfStatement::Statement(inner) = &statement {
             if let Some(mutation) = Mutation::from_statement(inner)? {
                 return self.run_mutation(mutation).await;
@@ -128,9 +127,16 @@ impl Database {
     /// Runs a query (no mutation statements).
     pub(crate) async fn query(&self, text: &str) -> Result<Vec<RecordBatch>, SqlError> {
         let text = &*functions::quote_vector_literals(text);
+        let (state, statement) = self.parse(text)?;
+        self.run_statement(&state, statement, text).await
+    }
+
+    /// One snapshot of the session state (cloning it copies every function
+    /// registry, so a statement takes one) and `text` parsed with it.
+    fn parse(&self, text: &str) -> Result<(SessionState, DfStatement), SqlError> {
         let state = self.ctx.state();
         let statement = state.sql_to_statement(text, &datafusion::config::Dialect::Generic)?;
-        self.run_statement(&state, statement, text).await
+        Ok((state, statement))
     }
 
     async fn run_statement(

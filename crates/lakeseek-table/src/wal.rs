@@ -315,7 +315,7 @@ impl Table {
         }
         let count = WAL_ID_BLOCK.max(rows);
         let start = self
-            .reserve_row_ids(count, &self.writer_options().retry.clone())
+            .reserve_row_ids(count, &self.writer_options().retry)
             .await?;
         *self.wal.ids.lock().expect("wal ids lock") = Some((start + rows, start + count));
         Ok(start)
