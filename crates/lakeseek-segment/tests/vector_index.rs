@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 use lakeseek_segment::vector::{
-    exact_search, Metric, SearchParams, VectorError, VectorIndexBuilder, VectorIndexReader,
+    exact_search, nearest_clusters, Metric, SearchParams, VectorError, VectorIndexBuilder, VectorIndexReader,
     VectorModel,
 };
 use proptest::prelude::*;
@@ -113,6 +113,58 @@ fn approximate_search_agrees_with_exact_search() {
 }
 
 #[test]
+fn probing_the_models_ranked_clusters_equals_probing_by_nprobe() {
+    for metric in [Metric::L2, Metric::Cosine, Metric::Dot] {
+        let f = fixture(metric, 3000, 48);
+        for q in f.queries.chunks_exact(f.dim).take(20) {
+            let distances = f.model.centroid_distances(q).unwrap();
+            for n in [1, 5, 20] {
+                let ranked = nearest_clusters(&distances, n);
+                assert_eq!(ranked.len(), n);
+                let by_nprobe = SearchParams {
+                    nprobe: n,
+                    ..Default::default()
+                };
+                let by_list = SearchParams {
+                    clusters: Some(&ranked),
+                    ..Default::default()
+                };
+                let want = f.reader.search(q, &by_nprobe, None).unwrap();
+                let got = f.reader.search(q, &by_list, None).unwrap();
+                assert_eq!(got, want, "{metric:?} n={n}");
+            }
+        }
+        // Ids the segment does not hold and repeats are skipped; an empty
+        // list probes nothing.
+        let q = &f.queries[..f.dim];
+        let ranked = nearest_clusters(&f.model.centroid_distances(q).unwrap(), 3);
+        let padded: Vec<u32> = [u32::MAX - 1]
+            .iter()
+            .chain(&ranked)
+            .chain(&ranked)
+            .copied()
+            .collect();
+        let plain = SearchParams {
+            clusters: Some(&ranked),
+            ..Default::default()
+        };
+        let noisy = SearchParams {
+            clusters: Some(&padded),
+            ..Default::default()
+        };
+        assert_eq!(
+            f.reader.search(q, &noisy, None).unwrap(),
+            f.reader.search(q, &plain, None).unwrap()
+        );
+        let none = SearchParams {
+            clusters: Some(&[]),
+            ..Default::default()
+        };
+        assert!(f.reader.search(q, &none, None).unwrap().is_empty());
+    }
+}
+
+#[test]
 fn int8_distances_are_close_to_exact() {
     let f = fixture(Metric::L2, 2000, 64);
     let q = &f.queries[..f.dim];
@@ -192,6 +244,7 @@ fn row_ids_and_summary() {
                 nprobe: 8,
                 refine: 1,
                 exact_rerank: None,
+                clusters: None,
             },
             None,
         )

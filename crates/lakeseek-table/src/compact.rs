@@ -1,9 +1,12 @@
-//! Compaction: merge small segments, rewrite segments with many deleted rows.
+//! Compaction: merge small segments, rewrite segments with many deleted rows,
+//! re-encode segments whose vector index predates the table's model.
 //!
 //! The policy walks segments in `_id` order and merges runs of consecutive
 //! small segments (rows sorted by `_id`: ranges of WAL-folded segments may
 //! interleave), and rewrites any segment whose deleted fraction passes a
-//! threshold. Rewritten rows keep their `_id`s. Indexes are
+//! threshold or whose vector section was built with another model than the
+//! table's (after a retrain for growth, `model_growth.rs`, or drift).
+//! Rewritten rows keep their `_id`s. Indexes are
 //! rebuilt for the new segment by the ordinary segment builder. The commit
 //! removes the old segments and adds the new one; readers of older snapshots
 //! still find the old files (GC removes them after the retention period).
@@ -73,12 +76,24 @@ pub fn plan_compaction(snapshot: &Snapshot, policy: &CompactionPolicy) -> Vec<Ve
             && (s.rows - s.live_rows()) as f64 >= policy.max_deleted_fraction * s.rows as f64
             && s.live_rows() < s.rows
     };
+    // Indexed with a model other than the table's: re-encoded so every
+    // segment shares the table's clusters (and its probes).
+    let stale_model = |s: &SegmentEntry| {
+        s.live_rows() > 0
+            && s.vectors.iter().any(|(column, summary)| {
+                snapshot
+                    .vector_models
+                    .get(column)
+                    .is_some_and(|m| m.fingerprint != summary.model_fingerprint)
+            })
+    };
+    let rewrite_alone = |s: &SegmentEntry| heavy_deletes(s) || stale_model(s);
     let mut groups: Vec<Vec<String>> = Vec::new();
     let mut run: Vec<&SegmentEntry> = Vec::new();
     let mut run_rows = 0u64;
     let close = |run: &mut Vec<&SegmentEntry>, groups: &mut Vec<Vec<String>>| {
         // A run of one is worth rewriting only to purge deleted rows.
-        if run.len() > 1 || run.first().is_some_and(|s| heavy_deletes(s)) {
+        if run.len() > 1 || run.first().is_some_and(|s| rewrite_alone(s)) {
             groups.push(run.iter().map(|s| s.path.clone()).collect());
         }
         run.clear();
@@ -89,7 +104,7 @@ pub fn plan_compaction(snapshot: &Snapshot, policy: &CompactionPolicy) -> Vec<Ve
         if !small {
             close(&mut run, &mut groups);
             run_rows = 0;
-            if heavy_deletes(s) {
+            if rewrite_alone(s) {
                 groups.push(vec![s.path.clone()]);
             }
             continue;
@@ -109,6 +124,9 @@ impl Table {
     /// Compacts the table by `policy`: one commit per group of segments.
     pub async fn optimize(&self, policy: &CompactionPolicy) -> TableResult<CompactionReport> {
         let snapshot = self.refresh().await?;
+        // A model the table has outgrown is retrained first, so the groups
+        // below include every segment to re-encode with the new one.
+        let snapshot = self.retrain_outgrown_models(snapshot).await?;
         let mut report = CompactionReport {
             version: snapshot.version,
             ..Default::default()

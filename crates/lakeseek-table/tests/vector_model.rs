@@ -240,6 +240,81 @@ async fn a_far_larger_flush_trains_a_model_with_more_clusters() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compaction_retrains_a_model_the_table_has_outgrown() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = local(dir.path());
+    let t = table(&db).await;
+    let flush = 2500i64;
+    t.append(&rows(0..flush, |k| (k % 7) as f32 * 10.0))
+        .await
+        .unwrap();
+    let first = t.snapshot().vector_models["v"].clone();
+    assert_eq!(first.trained_rows, flush as u64);
+    // Equal flushes reuse the model, however many of them come.
+    for i in 1..5 {
+        t.append(&rows(i * flush..(i + 1) * flush, |k| (k % 7) as f32 * 10.0))
+            .await
+            .unwrap();
+    }
+    let grown = t.snapshot();
+    assert_eq!(grown.vector_models["v"], first);
+    assert_eq!(grown.segments.len(), 5);
+    let clusters_used = |snap: &lakeseek_table::Snapshot| {
+        snap.segments
+            .iter()
+            .flat_map(|s| s.vectors["v"].clusters.iter().map(|c| c.cluster))
+            .max()
+            .unwrap()
+            + 1
+    };
+    let before = clusters_used(&grown);
+
+    // The table is now 5x the rows the model was trained for (the ratio is
+    // 4): compaction retrains it for 12,500 rows and re-encodes every
+    // segment, even those too large to merge.
+    let policy = CompactionPolicy {
+        small_rows: 1000,
+        ..Default::default()
+    };
+    let report = t.optimize(&policy).await.unwrap();
+    let snap = t.snapshot();
+    let model = &snap.vector_models["v"];
+    assert_ne!(model.fingerprint, first.fingerprint);
+    assert_eq!(model.trained_rows, 5 * flush as u64);
+    assert_eq!(report.segments_removed, 5);
+    assert_eq!(report.rows_rewritten, 5 * flush as u64);
+    assert_eq!(snap.segments.len(), 5);
+    assert!(snap
+        .segments
+        .iter()
+        .all(|s| s.vectors["v"].model_fingerprint == model.fingerprint));
+    let after = clusters_used(&snap);
+    assert!(after > before, "clusters {before} -> {after}");
+
+    // Same rows, same ids; probing every cluster agrees with exact search.
+    for k in [3i64, 4999, 7777, 12_499] {
+        let q = vector(k, (k % 7) as f32 * 10.0);
+        let mut approx = VectorSearch::new("v", q.clone(), 10);
+        approx.nprobe = Some(after as usize);
+        approx.refine = Some(50);
+        let mut exact = VectorSearch::new("v", q, 10);
+        exact.exact = true;
+        let got = t.vector_search(&snap, &approx).await.unwrap();
+        let want = t.vector_search(&snap, &exact).await.unwrap();
+        assert_eq!(got[0].id, k as u64);
+        let ids = |h: &[lakeseek_table::search::vector::VectorHit]| {
+            h.iter().map(|h| h.id).collect::<Vec<_>>()
+        };
+        let overlap = ids(&got).iter().filter(|i| ids(&want).contains(i)).count();
+        assert!(overlap >= 9, "key {k}: {:?} vs {:?}", ids(&got), ids(&want));
+    }
+    // Nothing is outgrown or stale any more: a second run does nothing.
+    let again = t.optimize(&policy).await.unwrap();
+    assert_eq!(again.segments_removed, 0);
+    assert_eq!(t.snapshot().vector_models["v"], *model);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deferred_vector_indexes_are_built_in_the_background() {
     let dir = tempfile::tempdir().unwrap();
     let writer = WriterOptions {

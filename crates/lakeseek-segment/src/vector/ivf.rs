@@ -9,6 +9,7 @@ use super::rabitq::{encode, Factors};
 use super::simd::{Kernels, BLOCK_LANES, QUERY_BITS};
 use super::summary::{ClusterSummary, VectorSegmentSummary};
 use super::{check_vectors, Metric, VectorError, VectorModel};
+use rayon::prelude::*;
 
 pub(crate) const MAGIC: &[u8; 4] = b"LSVI";
 pub(crate) const VERSION: u32 = 1;
@@ -90,12 +91,17 @@ impl VectorIndexBuilder {
                 normalize(v);
             });
         }
+        // Assignment dominates the build (rows × clusters distances): it
+        // runs in parallel, the radii are gathered after.
+        let nearest_of: Vec<(usize, f32)> = data
+            .par_chunks_exact(dim)
+            .map(|x| nearest(kern, centroids, x))
+            .collect();
         let mut radius = vec![0.0f32; model.num_clusters()];
-        let mut members: Vec<Member> = data
-            .chunks_exact(dim)
+        let mut members: Vec<Member> = nearest_of
+            .iter()
             .enumerate()
-            .map(|(i, x)| {
-                let (c, d) = nearest(kern, centroids, x);
+            .map(|(i, &(c, d))| {
                 radius[c] = radius[c].max(d.sqrt());
                 Member {
                     cluster: c as u32,

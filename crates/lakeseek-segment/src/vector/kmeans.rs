@@ -3,11 +3,13 @@
 
 use rand::rngs::StdRng;
 use rand::Rng;
+use rayon::prelude::*;
 
 use super::simd::Kernels;
 
-/// Training uses at most this many sample points per centroid.
-pub(crate) const MAX_POINTS_PER_CLUSTER: usize = 256;
+/// Training uses at most this many sample points per centroid (IVF
+/// centroids need no more; faiss warns below 39).
+pub(crate) const MAX_POINTS_PER_CLUSTER: usize = 128;
 /// Lloyd iterations (fewer if the assignment stops changing).
 pub(crate) const ITERATIONS: usize = 16;
 
@@ -65,9 +67,11 @@ fn seed_plus_plus(points: &[f32], dim: usize, k: usize, rng: &mut StdRng) -> Vec
         };
         let start = centroids.len();
         centroids.extend_from_slice(row(pick));
-        for (i, d) in nearest.iter_mut().enumerate() {
-            *d = d.min(kern.l2_sq(row(i), &centroids[start..]));
-        }
+        let chosen = &centroids[start..];
+        nearest
+            .par_iter_mut()
+            .zip(points.par_chunks_exact(dim))
+            .for_each(|(d, x)| *d = d.min(kern.l2_sq(x, chosen)));
     }
     centroids
 }
@@ -92,12 +96,15 @@ fn lloyd(points: &[f32], dim: usize, centroids: &mut [f32], rng: &mut StdRng) {
     let mut sums = vec![0.0f64; k * dim];
     let mut counts = vec![0usize; k];
     for _ in 0..ITERATIONS {
-        let mut changed = false;
-        for (i, x) in points.chunks_exact(dim).enumerate() {
-            let (c, _) = nearest(kern, centroids, x);
-            changed |= assign[i] != c;
-            assign[i] = c;
-        }
+        let current: &[f32] = centroids;
+        let changed = assign
+            .par_iter_mut()
+            .zip(points.par_chunks_exact(dim))
+            .map(|(a, x)| {
+                let (c, _) = nearest(kern, current, x);
+                std::mem::replace(a, c) != c
+            })
+            .reduce(|| false, |x, y| x | y);
         if !changed {
             break;
         }

@@ -53,7 +53,7 @@ pub use exact::exact_search;
 pub use ivf::{BuiltVectorIndex, VectorIndexBuilder};
 pub use model::VectorModel;
 pub use reader::VectorIndexReader;
-pub use search::{default_nprobe, SearchParams, DEFAULT_NPROBE, DEFAULT_REFINE};
+pub use search::{default_nprobe, nearest_clusters, SearchParams, DEFAULT_NPROBE, DEFAULT_REFINE};
 pub use summary::{ClusterSummary, VectorSegmentSummary};
 
 use serde::{Deserialize, Serialize};

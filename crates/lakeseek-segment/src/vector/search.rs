@@ -57,6 +57,13 @@ pub struct SearchParams<'a> {
     /// `r * dim`. When given, the shortlist is reranked with exact distances
     /// instead of the int8 copy, and the distances returned are exact.
     pub exact_rerank: Option<&'a [f32]>,
+    /// The clusters to probe as the model's cluster ids, nearest first:
+    /// ranked once for a whole table by the model its segments share (see
+    /// [`nearest_clusters`]), so every segment probes the same clusters and
+    /// none ranks its own. When given, `nprobe` is ignored and clusters this
+    /// segment holds no rows of are skipped; when `None`, the segment ranks
+    /// its stored clusters and probes the `nprobe` nearest.
+    pub clusters: Option<&'a [u32]>,
 }
 
 impl Default for SearchParams<'_> {
@@ -69,6 +76,7 @@ impl Default for SearchParams<'_> {
             nprobe: DEFAULT_NPROBE,
             refine: DEFAULT_REFINE,
             exact_rerank: None,
+            clusters: None,
         }
     }
 }
@@ -119,8 +127,10 @@ impl VectorIndexReader {
         let mut rotated = vec![0.0; self.padded];
         self.rotation.rotate_into(&normalized, &mut rotated);
 
-        let terms = self.cluster_terms(kern, &rotated);
-        let order = probe_order(&terms, params.nprobe);
+        let order = match params.clusters {
+            Some(ids) => self.stored_clusters(ids),
+            None => probe_order(&self.cluster_terms(kern, &rotated), params.nprobe),
+        };
         let mut scratch = Scratch {
             residuals: vec![0.0; order.len() * self.padded],
             query: rotated,
@@ -140,7 +150,7 @@ impl VectorIndexReader {
                 .for_each(|(r, (a, b))| *r = a - b);
             let probe = Probe {
                 cluster,
-                term: terms[cluster],
+                term: self.cluster_term(kern, &scratch.query, cluster),
                 residual_norm: kern.dot(residual, residual).sqrt(),
             };
             self.scan_cluster(kern, index, &probe, &mut scratch, &mut shortlist, filter);
@@ -176,12 +186,33 @@ impl VectorIndexReader {
     /// is also the key clusters are probed by: `|q - c|^2` (L2),
     /// `1 - <q, c>` (cosine), `-<q, c>` (dot).
     fn cluster_terms(&self, kern: &Kernels, q: &[f32]) -> Vec<f32> {
-        self.centroids
-            .chunks_exact(self.padded)
-            .map(|c| match self.metric {
-                Metric::L2 => kern.l2_sq(q, c),
-                Metric::Cosine => 1.0 - kern.dot(q, c),
-                Metric::Dot => -kern.dot(q, c),
+        (0..self.clusters.len())
+            .map(|cluster| self.cluster_term(kern, q, cluster))
+            .collect()
+    }
+
+    /// The term of the `cluster`-th stored cluster (see `cluster_terms`).
+    fn cluster_term(&self, kern: &Kernels, q: &[f32], cluster: usize) -> f32 {
+        let c = &self.centroids[cluster * self.padded..(cluster + 1) * self.padded];
+        match self.metric {
+            Metric::L2 => kern.l2_sq(q, c),
+            Metric::Cosine => 1.0 - kern.dot(q, c),
+            Metric::Dot => -kern.dot(q, c),
+        }
+    }
+
+    /// Positions among the stored clusters of the model cluster `ids`, in
+    /// their order; ids this segment does not hold, and repeats, are left
+    /// out.
+    fn stored_clusters(&self, ids: &[u32]) -> Vec<usize> {
+        let mut seen = vec![false; self.clusters.len()];
+        ids.iter()
+            .filter_map(|&id| {
+                let i = self
+                    .clusters
+                    .binary_search_by_key(&id, |c| c.summary.cluster)
+                    .ok()?;
+                (!std::mem::replace(&mut seen[i], true)).then_some(i)
             })
             .collect()
     }
@@ -320,6 +351,17 @@ impl VectorIndexReader {
         }
         Ok(dist)
     }
+}
+
+/// The ids of the `n` clusters nearest the query, nearest first (ties by
+/// id), from a model's distances to every centroid
+/// (`VectorModel::centroid_distances`): what [`SearchParams::clusters`]
+/// takes.
+pub fn nearest_clusters(distances: &[f32], n: usize) -> Vec<u32> {
+    probe_order(distances, n)
+        .into_iter()
+        .map(|i| i as u32)
+        .collect()
 }
 
 /// Indices of the `nprobe` smallest keys, smallest first (ties by index).

@@ -8,7 +8,7 @@
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::Float32Type;
 use lakeseek_segment::vector::{
-    default_nprobe, exact_search, Metric as VectorMetric, SearchParams,
+    default_nprobe, exact_search, nearest_clusters, Metric as VectorMetric, SearchParams,
 };
 use roaring::RoaringBitmap;
 
@@ -23,8 +23,10 @@ pub struct VectorSearch<'a> {
     pub column: String,
     pub query: Vec<f32>,
     pub k: usize,
-    /// Clusters probed per indexed segment (default: 24 for k ≤ 10, tuned for
-    /// recall@10 ≥ 0.95, growing with sqrt(k / 10) beyond).
+    /// Clusters probed: the table model's `nprobe` clusters nearest the
+    /// query, in every segment built with that model (a segment indexed
+    /// with a model of its own probes as many of its own). Default: 24 for
+    /// k ≤ 10, tuned for recall@10 ≥ 0.95, growing with sqrt(k / 10) beyond.
     pub nprobe: Option<usize>,
     /// Candidates reranked per result (`k × refine`).
     pub refine: Option<usize>,
@@ -70,6 +72,16 @@ pub(crate) fn segment_metric(metric: Metric) -> VectorMetric {
     }
 }
 
+/// How one search visits segments.
+struct SegmentPlan {
+    /// Segment indices, closest lower bound first.
+    order: Vec<(usize, f32)>,
+    /// The table model's fingerprint, when it ranked `clusters`.
+    model_fingerprint: Option<u64>,
+    /// The model clusters to probe in segments built with it, nearest first.
+    clusters: Vec<u32>,
+}
+
 impl Table {
     /// Runs a vector search over `snapshot`.
     pub async fn vector_search(
@@ -112,9 +124,12 @@ impl Table {
         // Deleted rows are never results: they join the filter.
         let live = snapshot.searchable_rows(request.allowed);
         let allowed = live.as_deref();
-        let order = self.segment_order(snapshot, request, metric).await?;
+        let nprobe = request.nprobe.unwrap_or_else(|| default_nprobe(request.k));
+        let plan = self
+            .segment_order(snapshot, request, metric, nprobe)
+            .await?;
         let mut hits: Vec<VectorHit> = Vec::new();
-        for (s, bound) in order {
+        for (s, bound) in plan.order {
             let entry = &snapshot.segments[s];
             // Visited closest first: once k hits are in hand, a segment
             // whose nearest possible row is farther than the k-th cannot
@@ -135,14 +150,20 @@ impl Table {
             };
             let found = match section {
                 Some(reader) => {
+                    // Segments built with the table's model probe the
+                    // clusters it ranked; others rank their own.
+                    let shared = plan.model_fingerprint.is_some_and(|fp| {
+                        entry
+                            .vectors
+                            .get(&request.column)
+                            .is_some_and(|v| v.model_fingerprint == fp)
+                    });
                     let mut params = SearchParams {
                         k: request.k,
-                        nprobe: default_nprobe(request.k),
+                        nprobe,
+                        clusters: shared.then_some(&plan.clusters[..]),
                         ..Default::default()
                     };
-                    if let Some(n) = request.nprobe {
-                        params.nprobe = n;
-                    }
                     if let Some(r) = request.refine {
                         params.refine = r;
                     }
@@ -192,23 +213,29 @@ impl Table {
     }
 
     /// Segments in the order to search them, each with a lower bound on the
-    /// distance of any of its rows to the query: from the manifest's cluster
-    /// summaries and the table model's centroids (one pass over the
-    /// centroids, no segment opened). Segments without a summary built with
-    /// the table's model get no bound and come first.
+    /// distance of any of its rows to the query, and the `nprobe` clusters
+    /// of the table's model nearest the query: from the manifest's cluster
+    /// summaries and the model's centroids (one pass over the centroids, no
+    /// segment opened). Segments without a summary built with the table's
+    /// model get no bound and come first.
     async fn segment_order(
         &self,
         snapshot: &Snapshot,
         request: &VectorSearch<'_>,
         metric: VectorMetric,
-    ) -> TableResult<Vec<(usize, f32)>> {
-        let unbounded: Vec<(usize, f32)> = (0..snapshot.segments.len())
-            .map(|s| (s, f32::NEG_INFINITY))
-            .collect();
+        nprobe: usize,
+    ) -> TableResult<SegmentPlan> {
+        let unbounded = SegmentPlan {
+            order: (0..snapshot.segments.len())
+                .map(|s| (s, f32::NEG_INFINITY))
+                .collect(),
+            model_fingerprint: None,
+            clusters: Vec::new(),
+        };
         let Some(model_ref) = snapshot.vector_models.get(&request.column) else {
             return Ok(unbounded);
         };
-        if request.exact {
+        if request.exact || nprobe == 0 {
             return Ok(unbounded);
         }
         let model = self.load_model(model_ref).await?;
@@ -242,7 +269,11 @@ impl Table {
             })
             .collect();
         order.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
-        Ok(order)
+        Ok(SegmentPlan {
+            order,
+            model_fingerprint: Some(model_ref.fingerprint),
+            clusters: nearest_clusters(&centroid, nprobe),
+        })
     }
 
     fn vector_error(
