@@ -90,8 +90,12 @@ enum Section {
         /// Queries of the generated set.
         #[arg(long, default_value_t = 1000)]
         vector_queries: usize,
-        /// Clusters probed per segment, swept upwards.
-        #[arg(long, value_delimiter = ',', default_value = "4,8,16,24,32,48,64,96")]
+        /// Clusters of the table's model probed, swept upwards.
+        #[arg(
+            long,
+            value_delimiter = ',',
+            default_value = "2,4,8,12,16,24,32,48,64,96"
+        )]
         nprobes: Vec<usize>,
         /// Rerank factors, one sweep each ("default" = LakeSeek's).
         #[arg(long, value_delimiter = ',', default_value = "default,40")]

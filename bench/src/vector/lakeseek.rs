@@ -49,7 +49,10 @@ impl LakeSeekVectors {
         })
     }
 
-    /// Creates the table and appends every base vector (row number = `_id`).
+    /// Creates the table, appends every base vector (row number = `_id`) and
+    /// compacts once, as a background optimize would: when the table has
+    /// outgrown the model its first flush trained, that retrains it for the
+    /// table's size and re-encodes the segments (a no-op otherwise).
     pub fn build(&mut self, set: &VectorSet) -> anyhow::Result<()> {
         let field = Field::new("emb", set.base.data_type().clone(), true);
         let schema = Schema::new(vec![field]);
@@ -60,7 +63,11 @@ impl LakeSeekVectors {
         self.db = Some(Database::from_catalog(catalog.clone())?);
         self.built = Some(self.runtime.block_on(async {
             let table = catalog.create_table("t", schema, options).await?;
-            let snapshot = setup::append(&table, &batch).await?;
+            setup::append(&table, &batch).await?;
+            table
+                .optimize(&lakeseek_table::CompactionPolicy::default())
+                .await?;
+            let snapshot = table.snapshot();
             anyhow::Ok((table, snapshot))
         })?);
         Ok(())

@@ -3,8 +3,8 @@
 
 use bytes::Bytes;
 use lakeseek_segment::vector::{
-    exact_search, nearest_clusters, Metric, SearchParams, VectorError, VectorIndexBuilder, VectorIndexReader,
-    VectorModel,
+    exact_search, nearest_clusters, Metric, SearchParams, VectorError, VectorIndexBuilder,
+    VectorIndexReader, VectorModel,
 };
 use proptest::prelude::*;
 use rand::rngs::StdRng;

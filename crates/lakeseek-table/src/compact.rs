@@ -5,7 +5,8 @@
 //! small segments (rows sorted by `_id`: ranges of WAL-folded segments may
 //! interleave), and rewrites any segment whose deleted fraction passes a
 //! threshold or whose vector section was built with another model than the
-//! table's (after a retrain for growth, `model_growth.rs`, or drift).
+//! table's (after a retrain for growth, `model_growth.rs`, or drift); such
+//! re-encoded segments merge with their neighbours like small ones.
 //! Rewritten rows keep their `_id`s. Indexes are
 //! rebuilt for the new segment by the ordinary segment builder. The commit
 //! removes the old segments and adds the new one; readers of older snapshots
@@ -88,6 +89,9 @@ pub fn plan_compaction(snapshot: &Snapshot, policy: &CompactionPolicy) -> Vec<Ve
             })
     };
     let rewrite_alone = |s: &SegmentEntry| heavy_deletes(s) || stale_model(s);
+    // Small segments merge; so do re-encoded ones, which are rewritten
+    // anyway: merging them costs nothing more and saves every later query
+    // a segment's fixed costs.
     let mut groups: Vec<Vec<String>> = Vec::new();
     let mut run: Vec<&SegmentEntry> = Vec::new();
     let mut run_rows = 0u64;
@@ -100,8 +104,8 @@ pub fn plan_compaction(snapshot: &Snapshot, policy: &CompactionPolicy) -> Vec<Ve
     };
     for s in ordered {
         let live = s.live_rows();
-        let small = live < policy.small_rows;
-        if !small {
+        let mergeable = live < policy.small_rows || stale_model(s);
+        if !mergeable {
             close(&mut run, &mut groups);
             run_rows = 0;
             if rewrite_alone(s) {
