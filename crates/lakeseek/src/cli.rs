@@ -43,7 +43,8 @@ pub enum Command {
     /// recall@100, MRR@10 and latency per mode (text, vector, hybrid).
     Eval(EvalArgs),
     /// Compact a table: merge small segments, rewrite segments with many
-    /// deleted rows (row ids and search results are unchanged).
+    /// deleted rows, retrain a vector model the table has outgrown and
+    /// re-encode segments built with an older one (row ids are unchanged).
     Optimize {
         table: String,
         /// Segments with fewer live rows are merged with their neighbours.
