@@ -13,7 +13,7 @@ use std::sync::Arc;
 use fst::automaton::{Automaton, Levenshtein, Str};
 use lakeseek_segment::text::analyzer::{analyzer, Analyzer};
 use lakeseek_segment::text::bm25::{idf, Bm25Params, CorpusStats, TermWeight};
-use lakeseek_segment::text::index::{TextIndexError, TextIndexReader};
+use lakeseek_segment::text::index::{TermInfo, TextIndexError, TextIndexReader};
 use lakeseek_segment::text::query::{parse, Query};
 use lakeseek_segment::text::search::{
     count, select_expansions, top_k_above, Matcher, MAX_EXPANSIONS,
@@ -174,7 +174,7 @@ impl Table {
                 f32::NEG_INFINITY
             };
             let matcher = plan
-                .matcher(&readers[s])
+                .matcher(s, &readers[s])
                 .map_err(|e| self.index_error(snapshot, e))?;
             if request.count {
                 matches +=
@@ -282,6 +282,9 @@ enum Plan {
         column: String,
         term: String,
         weight: TermWeight,
+        /// The term in each segment, when the planner looked it up already
+        /// (for its document frequency): the segments need not look again.
+        infos: Option<Vec<Option<TermInfo>>>,
     },
     Phrase {
         column: String,
@@ -313,29 +316,27 @@ impl Planner<'_> {
         }
     }
 
-    fn doc_freq(&self, column: &str, term: &str) -> Result<u64, TextIndexError> {
-        let mut df = 0u64;
-        for r in self.readers {
-            if let Some(info) = r[column].term(term)? {
-                df += u64::from(info.doc_freq());
-            }
-        }
-        Ok(df)
-    }
-
-    fn term_weight(
+    /// The term's table-wide document frequency and its entry in each
+    /// segment.
+    fn lookup(
         &self,
         column: &str,
         term: &str,
-        boost: f32,
-    ) -> Result<TermWeight, TextIndexError> {
-        let df = self.doc_freq(column, term)?;
-        Ok(TermWeight::new(
-            self.params,
-            &self.corpus[column],
-            df,
-            boost,
-        ))
+    ) -> Result<(u64, Vec<Option<TermInfo>>), TextIndexError> {
+        let mut df = 0u64;
+        let mut infos = Vec::with_capacity(self.readers.len());
+        for r in self.readers {
+            let info = r[column].term(term)?;
+            if let Some(info) = &info {
+                df += u64::from(info.doc_freq());
+            }
+            infos.push(info);
+        }
+        Ok((df, infos))
+    }
+
+    fn doc_freq(&self, column: &str, term: &str) -> Result<u64, TextIndexError> {
+        Ok(self.lookup(column, term)?.0)
     }
 
     /// Expansions of a prefix or fuzzy term, chosen table-wide so every
@@ -362,6 +363,7 @@ impl Planner<'_> {
                     column: column.to_string(),
                     weight: TermWeight::new(self.params, corpus, df, boost),
                     term,
+                    infos: None,
                 })
                 .collect(),
         ))
@@ -376,11 +378,13 @@ impl Planner<'_> {
                     let tokens = self.analyzers[&column].analyze(text);
                     let mut terms = Vec::new();
                     for t in tokens {
-                        let weight = self.term_weight(&column, &t.term, boost)?;
+                        let (df, infos) = self.lookup(&column, &t.term)?;
+                        let weight = TermWeight::new(self.params, &self.corpus[&column], df, boost);
                         terms.push(Plan::Term {
                             column: column.clone(),
                             term: t.term,
                             weight,
+                            infos: Some(infos),
                         });
                     }
                     per_column.push(one_or_many(terms));
@@ -479,14 +483,24 @@ fn one_or_many(mut plans: Vec<Plan>) -> Plan {
 }
 
 impl Plan {
-    fn matcher<'r>(&self, readers: &'r SegmentReaders) -> Result<Matcher<'r>, TextIndexError> {
+    /// The matcher of segment `segment`, whose readers are `readers`.
+    fn matcher<'r>(
+        &self,
+        segment: usize,
+        readers: &'r SegmentReaders,
+    ) -> Result<Matcher<'r>, TextIndexError> {
         Ok(match self {
             Plan::Empty => Matcher::Empty,
             Plan::Term {
                 column,
                 term,
                 weight,
-            } => Matcher::term(&readers[column], term, *weight)?,
+                infos,
+            } => match infos.as_ref().and_then(|i| i.get(segment)) {
+                Some(Some(info)) => Matcher::term_info(&readers[column], *info, *weight),
+                Some(None) => Matcher::Empty,
+                None => Matcher::term(&readers[column], term, *weight)?,
+            },
             Plan::Phrase {
                 column,
                 terms,
@@ -498,7 +512,7 @@ impl Plan {
             }
             Plan::Or(ps) => Matcher::Or(
                 ps.iter()
-                    .map(|p| p.matcher(readers))
+                    .map(|p| p.matcher(segment, readers))
                     .collect::<Result<_, _>>()?,
             ),
             Plan::Bool {
@@ -508,7 +522,7 @@ impl Plan {
             } => {
                 let all = |ps: &[Plan]| {
                     ps.iter()
-                        .map(|p| p.matcher(readers))
+                        .map(|p| p.matcher(segment, readers))
                         .collect::<Result<Vec<_>, _>>()
                 };
                 Matcher::Bool {

@@ -15,7 +15,7 @@
 //! The score is BM25 of the phrase frequency, with the weight the caller
 //! built from the summed idf of the phrase's terms.
 
-use super::scorer::{bound_score_scaled, Scorer};
+use super::scorer::{bound_score_scaled, with_slack, Scorer};
 use crate::text::bm25::TermWeight;
 use crate::text::index::{BlockBound, DocLens, PostingsCursor, TextIndexError, TERMINATED};
 
@@ -330,6 +330,14 @@ impl<'a> PhraseScorer<'a> {
                     continue 'candidates;
                 }
             }
+            // Positions are the costly part: skip them when even the most
+            // the phrase could occur here (each term's frequency for an
+            // exact phrase, their sum for a sloppy one) cannot beat the
+            // threshold.
+            if self.pruning && self.doc_bound(t) <= self.threshold {
+                t = self.lead().advance();
+                continue;
+            }
             match self.positions_freq() {
                 Ok(f) if f > 0.0 => {
                     self.doc = t;
@@ -343,6 +351,18 @@ impl<'a> PhraseScorer<'a> {
                 }
             }
         }
+    }
+
+    /// An upper bound of the score of `doc`, on which every cursor sits,
+    /// from the terms' frequencies alone (with rounding slack).
+    fn doc_bound(&mut self, doc: u32) -> f32 {
+        let freqs = self.cursors.iter_mut().map(|c| c.freq());
+        let cap = if self.slop == 0 {
+            freqs.min().unwrap_or(0)
+        } else {
+            freqs.fold(0u32, u32::saturating_add)
+        };
+        with_slack(self.weight.score(cap, self.lens.get(doc)))
     }
 
     fn positions_freq(&mut self) -> Result<f32, TextIndexError> {

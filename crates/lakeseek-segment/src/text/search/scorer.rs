@@ -134,7 +134,7 @@ pub(crate) fn bound_score_scaled(weight: &TermWeight, bound: &BlockBound, scale:
 }
 
 #[inline]
-fn with_slack(best: f32) -> f32 {
+pub(crate) fn with_slack(best: f32) -> f32 {
     if best > 0.0 {
         (best * (1.0 + 8.0 * f32::EPSILON)).next_up()
     } else {
