@@ -7,6 +7,10 @@
 //!
 //! `cpu_util` is process CPU seconds per wall second of the pass (1.0 = one
 //! core busy), `queries_per_cpu_second` the queries per CPU second.
+//!
+//! [`run_passes`] repeats step 2: each query's latency is then the median of
+//! its passes, which keeps a passing hiccup of a shared machine out of the
+//! percentiles, and `qps` is queries × passes / their total wall time.
 
 use std::time::Instant;
 
@@ -87,6 +91,60 @@ pub fn os_threads() -> Option<u64> {
         .and_then(|v| v.trim().parse().ok())
 }
 
+/// [`run_queries`] `passes` times (at least once; warm-up before the first
+/// only): per-query latency is the median over the passes, results are the
+/// first pass's, and the summary gains `passes`.
+pub fn run_passes<Q>(
+    queries: &[Q],
+    warmup: usize,
+    passes: usize,
+    mut search: impl FnMut(&Q) -> anyhow::Result<Vec<u64>>,
+) -> anyhow::Result<Pass> {
+    let mut first = run_queries(queries, warmup, &mut search)?;
+    let passes = passes.max(1);
+    let mut per_query: Vec<Vec<f64>> = first.latencies_s.iter().map(|&s| vec![s]).collect();
+    let mut wall: f64 = wall_seconds(&first.summary, queries.len());
+    for _ in 1..passes {
+        let again = run_queries(queries, 0, &mut search)?;
+        wall += wall_seconds(&again.summary, queries.len());
+        for (all, s) in per_query.iter_mut().zip(again.latencies_s) {
+            all.push(s);
+        }
+    }
+    let medians: Vec<f64> = per_query.into_iter().map(median).collect();
+    let n = queries.len();
+    first
+        .summary
+        .insert("latency_ms".into(), metrics::latency_summary(&medians));
+    if wall > 0.0 {
+        first
+            .summary
+            .insert("qps".into(), json!((n * passes) as f64 / wall));
+    }
+    first.summary.insert("passes".into(), json!(passes));
+    first.latencies_s = medians;
+    Ok(first)
+}
+
+/// The wall time of a pass, from its `qps`.
+fn wall_seconds(summary: &Map<String, Value>, n: usize) -> f64 {
+    match summary.get("qps").and_then(Value::as_f64) {
+        Some(qps) if qps > 0.0 => n as f64 / qps,
+        _ => 0.0,
+    }
+}
+
+/// The median of `values` (the mean of the middle two for an even count).
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    match n {
+        0 => f64::NAN,
+        _ if n % 2 == 1 => values[n / 2],
+        _ => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,5 +176,29 @@ mod tests {
         }
         std::hint::black_box(x);
         assert!(process_cpu_seconds() >= a);
+    }
+
+    #[test]
+    fn passes_repeat_every_query_and_keep_the_first_results() {
+        let queries = [1usize, 2, 3, 4];
+        let mut calls = 0;
+        let pass = super::run_passes(&queries, 1, 3, |&q| {
+            calls += 1;
+            Ok(vec![q as u64; q])
+        })
+        .unwrap();
+        assert_eq!(calls, 1 + 3 * 4, "one warm-up call, then three passes");
+        assert_eq!(pass.results[3], vec![4, 4, 4, 4]);
+        assert_eq!(pass.latencies_s.len(), 4);
+        assert_eq!(pass.summary["passes"], 3);
+        assert_eq!(pass.summary["queries"], 4);
+    }
+
+    #[test]
+    fn medians_of_odd_and_even_counts() {
+        assert_eq!(super::median(vec![3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(super::median(vec![4.0, 1.0, 3.0, 2.0]), 2.5);
+        assert_eq!(super::median(vec![7.0]), 7.0);
+        assert!(super::median(vec![]).is_nan());
     }
 }
