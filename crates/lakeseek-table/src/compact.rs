@@ -96,7 +96,8 @@ pub fn plan_compaction(snapshot: &Snapshot, policy: &CompactionPolicy) -> Vec<Ve
     let mut run: Vec<&SegmentEntry> = Vec::new();
     let mut run_rows = 0u64;
     let close = |run: &mut Vec<&SegmentEntry>, groups: &mut Vec<Vec<String>>| {
-        // A run of one is worth rewriting only to purge deleted rows.
+        // A run of one is worth rewriting only to purge deleted rows or to
+        // re-encode it with the table's model.
         if run.len() > 1 || run.first().is_some_and(|s| rewrite_alone(s)) {
             groups.push(run.iter().map(|s| s.path.clone()).collect());
         }
@@ -108,7 +109,8 @@ pub fn plan_compaction(snapshot: &Snapshot, policy: &CompactionPolicy) -> Vec<Ve
         if !mergeable {
             close(&mut run, &mut groups);
             run_rows = 0;
-            if rewrite_alone(s) {
+            // (Stale segments are mergeable, so only deletes lead here.)
+            if heavy_deletes(s) {
                 groups.push(vec![s.path.clone()]);
             }
             continue;

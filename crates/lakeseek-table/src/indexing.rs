@@ -138,14 +138,10 @@ impl IndexPlan {
             if self.models.contains_key(&column) && !retrain {
                 continue;
             }
-            let bad = |e: VectorError| TableError::Schema {
-                column: column.clone(),
-                detail: format!("cannot train a vector model: {e}"),
-            };
             let sample = sample_rows(&values, dim, crate::vector_models::MAX_TRAINING_ROWS);
             let clusters = VectorModel::default_clusters(rows.len());
-            let model = VectorModel::train(metric, dim, &sample, clusters, 0x5EED).map_err(bad)?;
-            let train_error = crate::vector_models::quantization_error(&model, &sample);
+            let (model, train_error) =
+                crate::vector_models::train_model(&column, metric, dim, &sample, clusters)?;
             let model = Arc::new(model);
             self.models.insert(column.clone(), model.clone());
             trained.push(crate::vector_models::TrainedModel {

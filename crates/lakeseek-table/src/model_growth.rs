@@ -15,14 +15,14 @@ use std::sync::Arc;
 
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::Float32Type;
-use lakeseek_segment::vector::{VectorError, VectorModel};
+use lakeseek_segment::vector::VectorModel;
 
 use crate::commit::commit;
 use crate::error::{TableError, TableResult};
 use crate::manifest::{Action, Snapshot};
 use crate::search::vector::segment_metric;
 use crate::table::Table;
-use crate::vector_models::{quantization_error, upload_models, TrainedModel, MAX_TRAINING_ROWS};
+use crate::vector_models::{train_model, upload_models, TrainedModel, MAX_TRAINING_ROWS};
 
 /// Table growth (indexed rows against the rows a model was trained for)
 /// that retrains the model at the next compaction: the cluster count then
@@ -71,15 +71,8 @@ impl Table {
             let metric = segment_metric(declared.metric);
             let dim = declared.dimension;
             let column_name = column.clone();
-            let new = tokio::task::spawn_blocking(move || {
-                let bad = |e: VectorError| TableError::Schema {
-                    column: column_name.clone(),
-                    detail: format!("cannot train a vector model: {e}"),
-                };
-                let model =
-                    VectorModel::train(metric, dim, &sample, clusters, 0x5EED).map_err(bad)?;
-                let error = quantization_error(&model, &sample);
-                Ok::<_, TableError>((model, error))
+            let (model, train_error) = tokio::task::spawn_blocking(move || {
+                train_model(&column_name, metric, dim, &sample, clusters)
             })
             .await
             .map_err(|e| TableError::CommitFailed {
@@ -96,8 +89,8 @@ impl Table {
             );
             trained.push(TrainedModel {
                 column: column.clone(),
-                model: Arc::new(new.0),
-                train_error: new.1,
+                model: Arc::new(model),
+                train_error,
                 trained_rows: indexed,
                 retrain: true,
             });

@@ -75,6 +75,26 @@ impl TrainedModel {
     }
 }
 
+/// Trains a model for `column` on `sample` (row-major) with `clusters`
+/// clusters and measures its quantization error on the same rows: the one
+/// way the table trains models, at flush time and when it has outgrown one.
+pub(crate) fn train_model(
+    column: &str,
+    metric: lakeseek_segment::vector::Metric,
+    dim: usize,
+    sample: &[f32],
+    clusters: usize,
+) -> TableResult<(VectorModel, f64)> {
+    let model = VectorModel::train(metric, dim, sample, clusters, 0x5EED).map_err(|e| {
+        TableError::Schema {
+            column: column.to_string(),
+            detail: format!("cannot train a vector model: {e}"),
+        }
+    })?;
+    let error = quantization_error(&model, sample);
+    Ok((model, error))
+}
+
 /// Mean squared euclidean distance of `vectors` to their nearest centroid
 /// (normalized first for cosine, as the index assigns them).
 pub(crate) fn quantization_error(model: &VectorModel, vectors: &[f32]) -> f64 {
