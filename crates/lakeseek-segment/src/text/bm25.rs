@@ -117,6 +117,42 @@ impl TermWeight {
         (self.weight * freq) / (freq + norm)
     }
 
+    /// [`TermWeight::score`] of each `(tfs[i], lens[i])` into `out[i]`, bit
+    /// for bit the same arithmetic, in a loop the compiler vectorizes (the
+    /// division dominates a single-term query).
+    #[inline]
+    pub fn score_block(&self, tfs: &[u32], lens: &[u32], out: &mut [f32]) {
+        for ((o, &tf), &len) in out.iter_mut().zip(tfs).zip(lens) {
+            let tf = tf as f32;
+            let norm = self.norm_base + self.norm_per_len * len as f32;
+            let score = (self.weight * tf) / (tf + norm);
+            // `score_freq` gives 0 for a zero frequency (0 / 0 with k1 = 0).
+            *o = if tf > 0.0 { score } else { 0.0 };
+        }
+    }
+
+    /// Whether a document bounded by the pair `(tf, len)` (see
+    /// `index::bound`) may score above a threshold, given as
+    /// `threshold / (1 + 16 * f32::EPSILON)` (see
+    /// [`TermWeight::beat_scale`]). Division-free, in `f64`: the pair's
+    /// exact score is `w * tf / (tf + c0 + c1 * len)`, and a document's `f32`
+    /// score exceeds its exact score by less than `3 * f32::EPSILON`
+    /// relative, far inside the slack, so a `false` never drops a document
+    /// that scores above the threshold.
+    #[inline]
+    pub(crate) fn pair_may_beat(&self, tf: u32, len: u32, scaled_threshold: f64) -> bool {
+        let tf = f64::from(tf);
+        let norm = f64::from(self.norm_base) + f64::from(self.norm_per_len) * f64::from(len);
+        f64::from(self.weight) * tf > scaled_threshold * (tf + norm)
+    }
+
+    /// The threshold as [`TermWeight::pair_may_beat`] takes it; `None` when
+    /// every document beats it (negative infinity, NaN).
+    #[inline]
+    pub(crate) fn beat_scale(threshold: f32) -> Option<f64> {
+        (threshold >= 0.0).then(|| f64::from(threshold) / (1.0 + 16.0 * f64::from(f32::EPSILON)))
+    }
+
     /// The score of the extreme document `(max_tf, min_len)`, which bounds
     /// the score of any document with `tf <= max_tf` and `doc_len >= min_len`
     /// up to rounding (see the module documentation).

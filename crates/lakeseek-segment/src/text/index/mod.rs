@@ -25,6 +25,7 @@ pub use postings::PostingsCursor;
 pub use reader::{TermsMatching, TextIndexReader};
 pub use writer::TextIndexBuilder;
 
+pub(crate) use format::BLOCK_LEN;
 pub(crate) use reader::DocLens;
 
 /// The doc id a cursor reports once exhausted; never a valid document.

@@ -219,6 +219,60 @@ impl<'a> PostingsCursor<'a> {
         }
     }
 
+    /// The decoded block from the current document on: doc ids and term
+    /// frequencies, equally long (empty once exhausted). For callers that
+    /// score a block at a time.
+    #[inline]
+    pub fn rest_of_block(&mut self) -> (&[u32], &[u32]) {
+        if !self.freqs_ready {
+            self.decode_freqs();
+        }
+        let range = self.cur.min(self.block_len)..self.block_len;
+        (&self.docs[range.clone()], &self.freqs[range])
+    }
+
+    /// Last doc of the decoded block ([`TERMINATED`] once exhausted).
+    #[inline]
+    pub fn decoded_block_last(&self) -> u32 {
+        self.block_last
+    }
+
+    /// Whether any pair of the block-max pointer's block passes `accept`,
+    /// read straight from the skip entry (no [`BlockBound`] is built): the
+    /// hot test of single-term top-k, once per block passed over. `true`
+    /// past the last block and on an unreadable entry (the loosest answer,
+    /// which keeps pruning safe; the decode that follows reports the
+    /// corruption).
+    #[inline]
+    pub fn block_any_pair(&self, mut accept: impl FnMut(u32, u32) -> bool) -> bool {
+        if self.skip_idx >= self.num_blocks {
+            return true;
+        }
+        if self.num_blocks == 1 {
+            return self
+                .term_bound
+                .pairs()
+                .iter()
+                .any(|&(tf, len)| accept(tf, len));
+        }
+        let entry = self.skip_idx as usize * self.skip_stride;
+        let Some(raw) = self.skip.get(entry + SKIP_BOUND..entry + SKIP_MIN_LEN + 1) else {
+            return true;
+        };
+        let min_len = len_decode(raw[2 * MAX_PAIRS]);
+        let mut any_pair = false;
+        for c in raw[..2 * MAX_PAIRS].chunks_exact(2) {
+            if c[0] != 0 {
+                any_pair = true;
+                if accept(tf_decode(c[0]), len_decode(c[1]).max(min_len)) {
+                    return true;
+                }
+            }
+        }
+        // No pair at all is corruption: stay loose.
+        !any_pair
+    }
+
     /// Positions of the term in the current document, ascending, into `out`
     /// (cleared first; left empty once exhausted).
     pub fn positions(&mut self, out: &mut Vec<u32>) -> Result<(), TextIndexError> {

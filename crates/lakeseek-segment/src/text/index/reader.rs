@@ -356,6 +356,35 @@ impl DocLens<'_> {
         let data = self.data.get(start..).unwrap_or(&[]);
         base.wrapping_add(get_packed(data, bits, doc as usize % BLOCK_LEN))
     }
+
+    /// Documents of the segment.
+    pub(crate) fn num_docs(&self) -> u32 {
+        self.num_docs
+    }
+
+    /// The lengths of `docs` (ascending doc ids) into `out[..docs.len()]`.
+    /// Neighbouring ids usually share a length block, whose header is then
+    /// read once.
+    #[inline]
+    pub(crate) fn get_many(&self, docs: &[u32], out: &mut [u32]) {
+        let mut block = usize::MAX;
+        let (mut base, mut bits, mut data): (u32, u8, &[u8]) = (0, 0, &[]);
+        for (&doc, len) in docs.iter().zip(out.iter_mut()) {
+            if doc >= self.num_docs {
+                *len = 0;
+                continue;
+            }
+            let b = doc as usize / BLOCK_LEN;
+            if b != block {
+                block = b;
+                base = read_u32(self.bases, b * 4).unwrap_or(0);
+                let start = read_u32(self.starts, b * 4).unwrap_or(0) as usize * 16;
+                bits = self.widths.get(b).copied().unwrap_or(0);
+                data = self.data.get(start..).unwrap_or(&[]);
+            }
+            *len = base.wrapping_add(get_packed(data, bits, doc as usize % BLOCK_LEN));
+        }
+    }
 }
 
 /// Iterator over the terms an automaton accepts, from

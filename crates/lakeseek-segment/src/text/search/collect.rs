@@ -8,9 +8,9 @@ use std::collections::BinaryHeap;
 use roaring::RoaringBitmap;
 
 use super::compile::{compile_root, Root};
-use super::scorer::Scorer;
+use super::scorer::{Scorer, TermScorer};
 use super::{Matcher, ScoredDoc, TopDocs};
-use crate::text::index::{TextIndexError, TERMINATED};
+use crate::text::index::{TextIndexError, BLOCK_LEN, TERMINATED};
 
 /// Heap entry ordered so that the heap's top is the worst hit.
 struct Worst(ScoredDoc);
@@ -86,9 +86,65 @@ pub(super) fn collect_top<S: Scorer>(
     if let Some(e) = s.take_error() {
         return Err(e);
     }
+    Ok(sorted(heap, docs_scored))
+}
+
+/// [`collect_top`] for a single term, a block at a time: each block whose
+/// block-max bound can beat the threshold is scored whole in one vectorized
+/// pass, then scanned; other blocks are passed over undecoded. Used without
+/// a filter or with a dense one (deleted rows); a sparse filter is better
+/// served by seeking from allowed row to allowed row.
+pub(super) fn collect_top_term(
+    s: &mut TermScorer<'_>,
+    k: usize,
+    filter: Option<&RoaringBitmap>,
+    floor: f32,
+) -> Result<TopDocs, TextIndexError> {
+    let mut heap: BinaryHeap<Worst> = BinaryHeap::with_capacity(k.min(1 << 16) + 1);
+    let mut threshold = floor;
+    let mut doc = s.doc();
+    if floor > f32::NEG_INFINITY {
+        s.set_threshold(floor);
+        doc = s.first_competitive();
+    }
+    let mut docs_scored = 0u64;
+    let mut scores = [0f32; BLOCK_LEN];
+    while doc != TERMINATED {
+        let before = threshold;
+        let docs = s.score_rest_of_block(&mut scores);
+        docs_scored += docs.len() as u64;
+        for (&doc, &score) in docs.iter().zip(&scores) {
+            if score > threshold && filter.is_none_or(|f| f.contains(doc)) {
+                if heap.len() == k {
+                    heap.pop();
+                }
+                heap.push(Worst(ScoredDoc { doc, score }));
+                if heap.len() == k {
+                    threshold = heap.peek().map_or(threshold, |w| w.0.score);
+                }
+            }
+        }
+        if threshold != before {
+            s.set_threshold(threshold);
+        }
+        doc = s.next_block();
+    }
+    if let Some(e) = s.take_error() {
+        return Err(e);
+    }
+    Ok(sorted(heap, docs_scored))
+}
+
+/// Whether `filter` keeps enough of a segment's rows for block-at-a-time
+/// scoring to beat seeking from allowed row to allowed row.
+pub(super) fn dense_filter(filter: Option<&RoaringBitmap>, num_docs: u32) -> bool {
+    filter.is_none_or(|f| f.len() * 8 >= u64::from(num_docs))
+}
+
+fn sorted(heap: BinaryHeap<Worst>, docs_scored: u64) -> TopDocs {
     let mut hits: Vec<ScoredDoc> = heap.into_iter().map(|w| w.0).collect();
     hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
-    Ok(TopDocs { hits, docs_scored })
+    TopDocs { hits, docs_scored }
 }
 
 pub(super) fn for_each_doc(

@@ -34,7 +34,7 @@ mod union;
 use fst::Automaton;
 use roaring::RoaringBitmap;
 
-use self::collect::{collect_top, for_each_doc};
+use self::collect::{collect_top, collect_top_term, dense_filter, for_each_doc};
 use self::compile::{compile_root, Root};
 use crate::text::bm25::TermWeight;
 use crate::text::index::{TermInfo, TextIndexError, TextIndexReader};
@@ -197,6 +197,9 @@ pub fn top_k_above(
     }
     match compile_root(matcher)? {
         Root::Empty => Ok(TopDocs::default()),
+        Root::Term(mut s) if dense_filter(filter, s.num_docs()) => {
+            collect_top_term(&mut s, k, filter, floor)
+        }
         Root::Term(s) => collect_top(s, k, filter, floor),
         Root::TermOr(s) => collect_top(s, k, filter, floor),
         Root::TermAnd(s) => collect_top(s, k, filter, floor),

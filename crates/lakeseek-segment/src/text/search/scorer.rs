@@ -3,7 +3,8 @@
 
 use crate::text::bm25::TermWeight;
 use crate::text::index::{
-    BlockBound, DocLens, PostingsCursor, TermInfo, TextIndexError, TextIndexReader, TERMINATED,
+    BlockBound, DocLens, PostingsCursor, TermInfo, TextIndexError, TextIndexReader, BLOCK_LEN,
+    TERMINATED,
 };
 
 /// A query node over one segment: a stream of matching documents in
@@ -151,7 +152,9 @@ pub(crate) struct TermScorer<'a> {
     lens: DocLens<'a>,
     weight: TermWeight,
     max_score: f32,
-    threshold: f32,
+    /// The threshold as `TermWeight::pair_may_beat` takes it (`None`: no
+    /// threshold, every block competes).
+    beat: Option<f64>,
     checked_until: u32,
     /// The block-max score of the block ending at `cached_end`.
     cached_end: u32,
@@ -169,7 +172,7 @@ impl<'a> TermScorer<'a> {
             lens: reader.doc_lens(),
             max_score: bound_score(&weight, &info.bound()),
             weight,
-            threshold: f32::NEG_INFINITY,
+            beat: None,
             checked_until: TERMINATED,
             cached_end: TERMINATED,
             cached_score: 0.0,
@@ -187,24 +190,81 @@ impl<'a> TermScorer<'a> {
         self.cached_score
     }
 
+    /// Whether the block the block-max pointer is on may hold a document
+    /// scoring above the threshold.
+    #[inline]
+    fn block_may_beat(&self) -> bool {
+        match self.beat {
+            None => true,
+            Some(t) => {
+                let w = &self.weight;
+                self.cursor
+                    .block_any_pair(|tf, len| w.pair_may_beat(tf, len, t))
+            }
+        }
+    }
+
     /// With a threshold: moves on to the first document at or after the
     /// current one whose block may hold a competitive score.
     fn prune(&mut self) -> u32 {
-        let mut target = self.cursor.doc();
+        let target = self.cursor.doc();
         if target <= self.checked_until {
             return target;
         }
+        self.prune_from(target)
+    }
+
+    /// Moves to the first document `>= target` whose block may hold a
+    /// competitive score, passing over other blocks without decoding them.
+    fn prune_from(&mut self, mut target: u32) -> u32 {
         loop {
             let end = self.cursor.shallow_seek(target);
             if end == TERMINATED {
                 return self.cursor.seek(TERMINATED);
             }
-            if self.block_score(end) > self.threshold {
+            if self.block_may_beat() {
                 self.checked_until = end;
                 return self.cursor.seek(target);
             }
             target = end + 1;
         }
+    }
+
+    /// Scores the decoded block from the current document on into
+    /// `scores[..n]` and returns its `n` doc ids: a block at a time, for the
+    /// single-term top-k loop.
+    pub(super) fn score_rest_of_block<'s>(
+        &'s mut self,
+        scores: &mut [f32; BLOCK_LEN],
+    ) -> &'s [u32] {
+        let (docs, tfs) = self.cursor.rest_of_block();
+        let n = docs.len();
+        let mut lens = [0u32; BLOCK_LEN];
+        self.lens.get_many(docs, &mut lens[..n]);
+        self.weight.score_block(tfs, &lens[..n], &mut scores[..n]);
+        docs
+    }
+
+    /// Moves to the first document, from the current one on, whose block
+    /// may hold a competitive score (after a first `set_threshold`).
+    pub(super) fn first_competitive(&mut self) -> u32 {
+        let doc = self.cursor.doc();
+        self.prune_from(doc)
+    }
+
+    /// Documents of the segment.
+    pub(super) fn num_docs(&self) -> u32 {
+        self.lens.num_docs()
+    }
+
+    /// Leaves the decoded block for the first later document whose block
+    /// may hold a competitive score; returns it (or [`TERMINATED`]).
+    pub(super) fn next_block(&mut self) -> u32 {
+        let last = self.cursor.decoded_block_last();
+        if last == TERMINATED || self.cursor.doc() == TERMINATED {
+            return TERMINATED;
+        }
+        self.prune_from(last + 1)
     }
 }
 
@@ -259,7 +319,7 @@ impl Scorer for TermScorer<'_> {
     }
 
     fn set_threshold(&mut self, threshold: f32) {
-        self.threshold = threshold;
+        self.beat = TermWeight::beat_scale(threshold);
         // Re-check from the next document on, against the new threshold.
         self.checked_until = self.cursor.doc();
     }
