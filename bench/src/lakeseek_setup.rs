@@ -32,17 +32,25 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 /// A catalog on the local directory `dir` whose writers encode one shard
-/// per flush (the default is one per core).
-pub fn catalog(dir: &Path) -> anyhow::Result<Catalog> {
+/// per flush (the default is one per core) and flush past `flush_bytes` of
+/// buffered rows ([`default_flush_bytes`] unless a section matches a peer's
+/// writer budget).
+pub fn catalog(dir: &Path, flush_bytes: usize) -> anyhow::Result<Catalog> {
     std::fs::create_dir_all(dir)?;
     let options = WriterOptions {
         shards: ShardPolicy {
             max_shards: 1,
             ..ShardPolicy::default()
         },
+        flush_bytes,
         ..WriterOptions::default()
     };
     Ok(Catalog::connect(&dir.display().to_string(), &HashMap::new())?.with_writer_options(options))
+}
+
+/// The writer's own flush budget.
+pub fn default_flush_bytes() -> usize {
+    WriterOptions::default().flush_bytes
 }
 
 /// Appends `batch` in one transaction, streamed in slices of
@@ -90,12 +98,12 @@ pub fn section_bytes(snapshot: &Snapshot, name: &str) -> u64 {
 }
 
 /// Settings common to both sections: segments and their bytes.
-pub fn table_settings(snapshot: &Snapshot) -> Value {
+pub fn table_settings(snapshot: &Snapshot, flush_bytes: usize) -> Value {
     json!({
         "segments": snapshot.segments.len(),
         "segment_bytes": snapshot.segments.iter().map(|s| s.size).sum::<u64>(),
         "writer": {"max_shards": 1, "batch_rows": BATCH_ROWS,
-                   "flush_bytes": WriterOptions::default().flush_bytes},
+                   "flush_bytes": flush_bytes},
         "store": "local directory",
     })
 }

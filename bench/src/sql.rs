@@ -169,7 +169,7 @@ pub fn run(opts: &Options, out: &Path) -> anyhow::Result<()> {
 fn measure(opts: &Options, src: &Source, dir: &Path) -> anyhow::Result<Map<String, Value>> {
     let runtime = setup::runtime()?;
     let batch = parquet_file::read(&src.path, &[])?;
-    let catalog = setup::catalog(dir)?;
+    let catalog = setup::catalog(dir, setup::default_flush_bytes())?;
     let start = Instant::now();
     runtime.block_on(async {
         let table = catalog

@@ -17,6 +17,11 @@ use crate::data::{Mode, TextSet};
 use crate::lakeseek_setup as setup;
 use crate::peer_record::Extras;
 
+/// The writer's flush budget: tantivy's writer heap in `tantivy_rs`
+/// (256 MiB), so both engines cut the corpus into segments of about the
+/// same size from the same memory.
+const FLUSH_BYTES: usize = 256 << 20;
+
 pub struct LakeSeekFts {
     dir: PathBuf,
     runtime: tokio::runtime::Runtime,
@@ -70,7 +75,7 @@ impl FtsEngine for LakeSeekFts {
             }],
             ..TableOptions::default()
         };
-        let catalog = setup::catalog(&self.dir)?;
+        let catalog = setup::catalog(&self.dir, FLUSH_BYTES)?;
         let (table, snapshot) = self.runtime.block_on(async {
             let table = catalog.create_table("t", schema, options).await?;
             let snapshot = setup::append(&table, &batch).await?;
@@ -120,7 +125,7 @@ impl FtsEngine for LakeSeekFts {
             json!({"bm25": "k1=1.2 b=0.75 (LakeSeek defaults), table-wide statistics"});
         if let Some(b) = &self.built {
             settings["analyzer"] = json!(b.analyzer);
-            settings["table"] = setup::table_settings(&b.snapshot);
+            settings["table"] = setup::table_settings(&b.snapshot, FLUSH_BYTES);
         }
         let mut notes = setup::notes();
         notes.push(

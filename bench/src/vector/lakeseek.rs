@@ -59,7 +59,7 @@ impl LakeSeekVectors {
         let batch =
             RecordBatch::try_new(Arc::new(schema.clone()), vec![Arc::new(set.base.clone())])?;
         let options = TableOptions::default().with_vector("emb", set.dim, Metric::Cosine);
-        let catalog = setup::catalog(&self.dir)?;
+        let catalog = setup::catalog(&self.dir, setup::default_flush_bytes())?;
         self.db = Some(Database::from_catalog(catalog.clone())?);
         self.built = Some(self.runtime.block_on(async {
             let table = catalog.create_table("t", schema, options).await?;
@@ -143,7 +143,7 @@ impl LakeSeekVectors {
             "default_refine": lakeseek_segment::vector::DEFAULT_REFINE,
         });
         if let Some((_, snapshot)) = &self.built {
-            settings["table"] = setup::table_settings(snapshot);
+            settings["table"] = setup::table_settings(snapshot, setup::default_flush_bytes());
         }
         let mut notes = setup::notes();
         notes.push(

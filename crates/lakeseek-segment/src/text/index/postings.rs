@@ -273,6 +273,23 @@ impl<'a> PostingsCursor<'a> {
         !any_pair
     }
 
+    /// A lower bound on the length of every document of the block the
+    /// block-max pointer is on (0 past the end or on an unreadable entry,
+    /// the loosest answer).
+    #[inline]
+    pub fn block_min_len(&self) -> u32 {
+        if self.skip_idx >= self.num_blocks {
+            return 0;
+        }
+        if self.num_blocks == 1 {
+            return self.term_bound.corner().1;
+        }
+        let entry = self.skip_idx as usize * self.skip_stride;
+        self.skip
+            .get(entry + SKIP_MIN_LEN)
+            .map_or(0, |&code| len_decode(code))
+    }
+
     /// Positions of the term in the current document, ascending, into `out`
     /// (cleared first; left empty once exhausted).
     pub fn positions(&mut self, out: &mut Vec<u32>) -> Result<(), TextIndexError> {

@@ -362,14 +362,20 @@ impl DocLens<'_> {
         self.num_docs
     }
 
-    /// The lengths of `docs` (ascending doc ids) into `out[..docs.len()]`.
+    /// The lengths of those `docs` (ascending doc ids) whose term frequency
+    /// in `tfs` is at least `min_tf` into `out[..docs.len()]`; the others'
+    /// entries are left as they are (a document that cannot compete needs
+    /// no length, and each length read is a likely cache miss).
     /// Neighbouring ids usually share a length block, whose header is then
     /// read once.
     #[inline]
-    pub(crate) fn get_many(&self, docs: &[u32], out: &mut [u32]) {
+    pub(crate) fn get_many(&self, docs: &[u32], tfs: &[u32], min_tf: u32, out: &mut [u32]) {
         let mut block = usize::MAX;
         let (mut base, mut bits, mut data): (u32, u8, &[u8]) = (0, 0, &[]);
-        for (&doc, len) in docs.iter().zip(out.iter_mut()) {
+        for ((&doc, &tf), len) in docs.iter().zip(tfs).zip(out.iter_mut()) {
+            if tf < min_tf {
+                continue;
+            }
             if doc >= self.num_docs {
                 *len = 0;
                 continue;

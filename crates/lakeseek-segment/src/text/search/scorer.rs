@@ -7,6 +7,10 @@ use crate::text::index::{
     TERMINATED,
 };
 
+/// How far [`TermScorer::min_competitive_tf`] looks: frequencies past it
+/// are rare, and stopping early only means scoring more documents.
+const MAX_TF_PROBE: u32 = 32;
+
 /// A query node over one segment: a stream of matching documents in
 /// increasing doc-id order, with scores and score upper bounds.
 ///
@@ -232,17 +236,44 @@ impl<'a> TermScorer<'a> {
 
     /// Scores the decoded block from the current document on into
     /// `scores[..n]` and returns its `n` doc ids: a block at a time, for the
-    /// single-term top-k loop.
+    /// single-term top-k loop. A document whose term frequency alone rules
+    /// it out (even at the block's shortest length it cannot beat the
+    /// threshold) gets 0 without its length being read.
     pub(super) fn score_rest_of_block<'s>(
         &'s mut self,
         scores: &mut [f32; BLOCK_LEN],
     ) -> &'s [u32] {
+        let min_tf = self.min_competitive_tf();
         let (docs, tfs) = self.cursor.rest_of_block();
         let n = docs.len();
         let mut lens = [0u32; BLOCK_LEN];
-        self.lens.get_many(docs, &mut lens[..n]);
+        self.lens.get_many(docs, tfs, min_tf, &mut lens[..n]);
         self.weight.score_block(tfs, &lens[..n], &mut scores[..n]);
+        if min_tf > 1 {
+            for (score, &tf) in scores.iter_mut().zip(tfs) {
+                if tf < min_tf {
+                    *score = 0.0;
+                }
+            }
+        }
         docs
+    }
+
+    /// The smallest term frequency with which a document of the block the
+    /// block-max pointer is on may beat the threshold (0 without one). The
+    /// score rises with the frequency, so every smaller frequency is ruled
+    /// out; the search stops at [`MAX_TF_PROBE`], which stays safe.
+    #[inline]
+    fn min_competitive_tf(&self) -> u32 {
+        let Some(t) = self.beat else {
+            return 0;
+        };
+        let min_len = self.cursor.block_min_len();
+        let mut tf = 1;
+        while tf < MAX_TF_PROBE && !self.weight.pair_may_beat(tf, min_len, t) {
+            tf += 1;
+        }
+        tf
     }
 
     /// Moves to the first document, from the current one on, whose block
