@@ -278,13 +278,25 @@ impl<'a> PostingsCursor<'a> {
     /// the loosest answer).
     #[inline]
     pub fn block_min_len(&self) -> u32 {
-        if self.skip_idx >= self.num_blocks {
+        self.min_len_of(self.skip_idx)
+    }
+
+    /// [`PostingsCursor::block_min_len`] of the decoded block (the one the
+    /// current document is in), and that block's number.
+    #[inline]
+    pub fn decoded_block_min_len(&self) -> (u32, u32) {
+        (self.block, self.min_len_of(self.block))
+    }
+
+    #[inline]
+    fn min_len_of(&self, block: u32) -> u32 {
+        if block >= self.num_blocks {
             return 0;
         }
         if self.num_blocks == 1 {
             return self.term_bound.corner().1;
         }
-        let entry = self.skip_idx as usize * self.skip_stride;
+        let entry = block as usize * self.skip_stride;
         self.skip
             .get(entry + SKIP_MIN_LEN)
             .map_or(0, |&code| len_decode(code))

@@ -34,6 +34,13 @@ pub(crate) trait Scorer {
     fn max_score(&self) -> f32;
     fn shallow_seek(&mut self, target: u32) -> u32;
     fn block_max_score(&mut self) -> f32;
+    /// An upper bound of `score()` for the current document that costs less
+    /// than scoring it (a term's: its frequency at its block's shortest
+    /// length, no length read); infinite where a node has nothing cheaper.
+    #[inline]
+    fn cheap_bound(&mut self) -> f32 {
+        f32::INFINITY
+    }
     fn set_threshold(&mut self, threshold: f32);
     /// Estimated number of matches, to order conjunctions.
     fn cost(&self) -> u64;
@@ -66,6 +73,10 @@ impl<S: Scorer + ?Sized> Scorer for Box<S> {
     }
     fn block_max_score(&mut self) -> f32 {
         (**self).block_max_score()
+    }
+    #[inline]
+    fn cheap_bound(&mut self) -> f32 {
+        (**self).cheap_bound()
     }
     fn set_threshold(&mut self, threshold: f32) {
         (**self).set_threshold(threshold)
@@ -160,6 +171,9 @@ pub(crate) struct TermScorer<'a> {
     /// threshold, every block competes).
     beat: Option<f64>,
     checked_until: u32,
+    /// `cheap_bound` of a frequency of one in decoded block `tf1_block`.
+    tf1_block: u32,
+    tf1_bound: f32,
     /// The block-max score of the block ending at `cached_end`.
     cached_end: u32,
     cached_score: f32,
@@ -178,6 +192,8 @@ impl<'a> TermScorer<'a> {
             weight,
             beat: None,
             checked_until: TERMINATED,
+            tf1_block: u32::MAX,
+            tf1_bound: 0.0,
             cached_end: TERMINATED,
             cached_score: 0.0,
         })
@@ -333,6 +349,25 @@ impl Scorer for TermScorer<'_> {
 
     fn max_score(&self) -> f32 {
         self.max_score
+    }
+
+    /// `score` at the decoded block's shortest length: the same `f32`
+    /// arithmetic, and each step of it is monotone, so it is never below
+    /// the true score of a document of the block. A frequency of one, the
+    /// usual case, is computed once per block.
+    #[inline]
+    fn cheap_bound(&mut self) -> f32 {
+        let tf = self.cursor.freq();
+        if tf != 1 {
+            let (_, min_len) = self.cursor.decoded_block_min_len();
+            return self.weight.score(tf, min_len);
+        }
+        let (block, min_len) = self.cursor.decoded_block_min_len();
+        if block != self.tf1_block {
+            self.tf1_block = block;
+            self.tf1_bound = self.weight.score(1, min_len);
+        }
+        self.tf1_bound
     }
 
     #[inline]

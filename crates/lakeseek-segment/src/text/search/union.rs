@@ -154,6 +154,19 @@ impl<S: Scorer> Union<S> {
                 start = d + 1;
                 continue;
             }
+            // Then with bounds from their term frequencies, which read no
+            // document length (most candidates of frequent terms stop here).
+            let mut bound = ne_sum;
+            for &i in &self.by_bound[ne..] {
+                let s = &mut self.scorers[i];
+                if s.doc() == d {
+                    bound += f64::from(s.cheap_bound().min(self.win_max[i]));
+                }
+            }
+            if !may_beat(bound, n, self.threshold) {
+                start = d + 1;
+                continue;
+            }
             let mut partial = 0f64;
             for &i in &self.by_bound[ne..] {
                 let s = &mut self.scorers[i];
@@ -172,6 +185,11 @@ impl<S: Scorer> Union<S> {
                 let s = &mut self.scorers[i];
                 let sd = if s.doc() < d { s.seek(d) } else { s.doc() };
                 if sd == d {
+                    let cheap = f64::from(s.cheap_bound().min(self.win_max[i]));
+                    if !may_beat(partial + remaining + cheap, n, self.threshold) {
+                        start = d + 1;
+                        continue 'docs;
+                    }
                     partial += f64::from(s.score());
                 }
                 if !may_beat(partial + remaining, n, self.threshold) {
