@@ -113,6 +113,16 @@ pub(super) fn collect_top_term(
         let before = threshold;
         let docs = s.score_rest_of_block(&mut scores);
         docs_scored += docs.len() as u64;
+        // Most scored blocks hold no document above the threshold: a
+        // branch-free count (vectorized) passes them over.
+        let above = scores[..docs.len()]
+            .iter()
+            .map(|&score| u32::from(score > threshold))
+            .sum::<u32>();
+        if above == 0 {
+            doc = s.next_block();
+            continue;
+        }
         for (&doc, &score) in docs.iter().zip(&scores) {
             if score > threshold && filter.is_none_or(|f| f.contains(doc)) {
                 if heap.len() == k {

@@ -362,6 +362,19 @@ impl<'a> PhraseScorer<'a> {
         } else {
             freqs.fold(0u32, u32::saturating_add)
         };
+        // Every cursor's block holds `doc`, so its length is at least the
+        // longest of their blocks' shortest lengths: a bound that reads no
+        // length, enough to drop most candidates.
+        let min_len = self
+            .cursors
+            .iter()
+            .map(|c| c.decoded_block_min_len().1)
+            .max()
+            .unwrap_or(0);
+        let cheap = with_slack(self.weight.score(cap, min_len));
+        if cheap <= self.threshold {
+            return cheap;
+        }
         with_slack(self.weight.score(cap, self.lens.get(doc)))
     }
 
