@@ -152,6 +152,7 @@ fn measure(
     let start = Instant::now();
     engine.build(set)?;
     let build = start.elapsed().as_secs_f64();
+    settle_writeback();
     let docs = set.bodies.len();
     let mut out = Map::new();
     out.insert("build_seconds".into(), json!(build));
@@ -186,6 +187,16 @@ fn measure(
     }
     out.insert("query_types".into(), Value::Object(types));
     Ok(out)
+}
+
+/// Flushes the page cache's dirty pages (the index just written) before
+/// anything is timed: otherwise the kernel writes them back while the first
+/// query sets run, on a two-core machine a second load beside the one
+/// timed thread, and whichever engine is measured first pays for it.
+fn settle_writeback() {
+    if let Err(e) = std::process::Command::new("sync").status() {
+        eprintln!("sync before timing failed ({e}); timing anyway");
+    }
 }
 
 /// p50/p99 latency per document-frequency band, bands in first-seen order.
