@@ -255,22 +255,30 @@ impl<'a> PostingsCursor<'a> {
                 .iter()
                 .any(|&(tf, len)| accept(tf, len));
         }
-        let entry = self.skip_idx as usize * self.skip_stride;
-        let Some(raw) = self.skip.get(entry + SKIP_BOUND..entry + SKIP_MIN_LEN + 1) else {
+        let Some((codes, min_len)) = self.skip_bound_codes(self.skip_idx) else {
             return true;
         };
-        let min_len = len_decode(raw[2 * MAX_PAIRS]);
         let mut any_pair = false;
-        for c in raw[..2 * MAX_PAIRS].chunks_exact(2) {
-            if c[0] != 0 {
-                any_pair = true;
-                if accept(tf_decode(c[0]), len_decode(c[1]).max(min_len)) {
-                    return true;
-                }
+        for (tf, len) in decode_pairs(codes) {
+            any_pair = true;
+            if accept(tf, len.max(min_len)) {
+                return true;
             }
         }
         // No pair at all is corruption: stay loose.
         !any_pair
+    }
+
+    /// The raw `(tf, len)` pair codes and the decoded shortest length of
+    /// skip entry `j`; `None` when the entry is out of the skip table.
+    #[inline]
+    fn skip_bound_codes(&self, j: u32) -> Option<(&[u8], u32)> {
+        let entry = j as usize * self.skip_stride;
+        let codes = self
+            .skip
+            .get(entry + SKIP_BOUND..entry + SKIP_BOUND + 2 * MAX_PAIRS)?;
+        let min_len = *self.skip.get(entry + SKIP_MIN_LEN)?;
+        Some((codes, len_decode(min_len)))
     }
 
     /// A lower bound on the length of every document of the block the
@@ -296,9 +304,8 @@ impl<'a> PostingsCursor<'a> {
         if self.num_blocks == 1 {
             return self.term_bound.corner().1;
         }
-        let entry = block as usize * self.skip_stride;
         self.skip
-            .get(entry + SKIP_MIN_LEN)
+            .get(block as usize * self.skip_stride + SKIP_MIN_LEN)
             .map_or(0, |&code| len_decode(code))
     }
 
@@ -370,28 +377,21 @@ impl<'a> PostingsCursor<'a> {
         if self.num_blocks == 1 {
             return self.term_bound;
         }
-        let entry = self.skip_idx as usize * self.skip_stride;
-        let at = entry + SKIP_BOUND;
-        let (Some(codes), Some(&min_len)) = (
-            self.skip.get(at..at + 2 * MAX_PAIRS),
-            self.skip.get(entry + SKIP_MIN_LEN),
-        ) else {
+        let Some((codes, min_len)) = self.skip_bound_codes(self.skip_idx) else {
             return BlockBound::single(u32::MAX, 0);
         };
         let mut pairs = [(0u32, 0u32); MAX_PAIRS];
         let mut n = 0;
-        for c in codes.chunks_exact(2) {
-            if c[0] != 0 {
-                pairs[n] = (tf_decode(c[0]), len_decode(c[1]));
-                n += 1;
-            }
+        for pair in decode_pairs(codes) {
+            pairs[n] = pair;
+            n += 1;
         }
         if n == 0 {
             // A block has at least one document: no pair is corruption, and
             // the loosest bound keeps pruning safe.
             return BlockBound::single(u32::MAX, 0);
         }
-        BlockBound::from_pairs(&pairs[..n], len_decode(min_len))
+        BlockBound::from_pairs(&pairs[..n], min_len)
     }
 
     /// Number of documents of the term.
@@ -629,4 +629,14 @@ impl<'a> PostingsCursor<'a> {
         self.pos_block = self.block;
         Ok(())
     }
+}
+
+/// The `(tf, len)` pairs of a skip entry's bound codes; a zero frequency
+/// code marks an unused slot.
+#[inline]
+fn decode_pairs(codes: &[u8]) -> impl Iterator<Item = (u32, u32)> + '_ {
+    codes
+        .chunks_exact(2)
+        .filter(|c| c[0] != 0)
+        .map(|c| (tf_decode(c[0]), len_decode(c[1])))
 }

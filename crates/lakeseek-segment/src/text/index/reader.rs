@@ -349,12 +349,18 @@ impl DocLens<'_> {
         if doc >= self.num_docs {
             return 0;
         }
-        let block = doc as usize / BLOCK_LEN;
+        let (base, bits, data) = self.block_header(doc as usize / BLOCK_LEN);
+        base.wrapping_add(get_packed(data, bits, doc as usize % BLOCK_LEN))
+    }
+
+    /// Base length, bit width and packed data of length block `block`
+    /// (zeros and no data where the section is short: lengths read 0).
+    #[inline]
+    fn block_header(&self, block: usize) -> (u32, u8, &[u8]) {
         let base = read_u32(self.bases, block * 4).unwrap_or(0);
         let start = read_u32(self.starts, block * 4).unwrap_or(0) as usize * 16;
         let bits = self.widths.get(block).copied().unwrap_or(0);
-        let data = self.data.get(start..).unwrap_or(&[]);
-        base.wrapping_add(get_packed(data, bits, doc as usize % BLOCK_LEN))
+        (base, bits, self.data.get(start..).unwrap_or(&[]))
     }
 
     /// Documents of the segment.
@@ -383,10 +389,7 @@ impl DocLens<'_> {
             let b = doc as usize / BLOCK_LEN;
             if b != block {
                 block = b;
-                base = read_u32(self.bases, b * 4).unwrap_or(0);
-                let start = read_u32(self.starts, b * 4).unwrap_or(0) as usize * 16;
-                bits = self.widths.get(b).copied().unwrap_or(0);
-                data = self.data.get(start..).unwrap_or(&[]);
+                (base, bits, data) = self.block_header(b);
             }
             *len = base.wrapping_add(get_packed(data, bits, doc as usize % BLOCK_LEN));
         }

@@ -71,15 +71,8 @@ pub(super) fn collect_top<S: Scorer>(
         }
         let score = s.score();
         docs_scored += 1;
-        if score > threshold {
-            if heap.len() == k {
-                heap.pop();
-            }
-            heap.push(Worst(ScoredDoc { doc, score }));
-            if heap.len() == k {
-                threshold = heap.peek().map_or(threshold, |w| w.0.score);
-                s.set_threshold(threshold);
-            }
+        if score > threshold && keep(&mut heap, k, ScoredDoc { doc, score }, &mut threshold) {
+            s.set_threshold(threshold);
         }
         s.advance();
     }
@@ -125,13 +118,7 @@ pub(super) fn collect_top_term(
         }
         for (&doc, &score) in docs.iter().zip(&scores) {
             if score > threshold && filter.is_none_or(|f| f.contains(doc)) {
-                if heap.len() == k {
-                    heap.pop();
-                }
-                heap.push(Worst(ScoredDoc { doc, score }));
-                if heap.len() == k {
-                    threshold = heap.peek().map_or(threshold, |w| w.0.score);
-                }
+                keep(&mut heap, k, ScoredDoc { doc, score }, &mut threshold);
             }
         }
         if threshold != before {
@@ -143,6 +130,21 @@ pub(super) fn collect_top_term(
         return Err(e);
     }
     Ok(sorted(heap, docs_scored))
+}
+
+/// Puts `hit`, which beats `threshold`, among the best `k` (the worst one
+/// leaves a full heap); once the heap is full, `threshold` becomes the k-th
+/// score. Returns whether the threshold changed.
+fn keep(heap: &mut BinaryHeap<Worst>, k: usize, hit: ScoredDoc, threshold: &mut f32) -> bool {
+    if heap.len() == k {
+        heap.pop();
+    }
+    heap.push(Worst(hit));
+    if heap.len() < k {
+        return false;
+    }
+    *threshold = heap.peek().map_or(*threshold, |w| w.0.score);
+    true
 }
 
 /// Whether `filter` keeps enough of a segment's rows for block-at-a-time

@@ -358,11 +358,10 @@ impl Scorer for TermScorer<'_> {
     #[inline]
     fn cheap_bound(&mut self) -> f32 {
         let tf = self.cursor.freq();
+        let (block, min_len) = self.cursor.decoded_block_min_len();
         if tf != 1 {
-            let (_, min_len) = self.cursor.decoded_block_min_len();
             return self.weight.score(tf, min_len);
         }
-        let (block, min_len) = self.cursor.decoded_block_min_len();
         if block != self.tf1_block {
             self.tf1_block = block;
             self.tf1_bound = self.weight.score(1, min_len);
