@@ -109,10 +109,75 @@ pub(crate) fn encode_positions(packer: &BitPacker4x, values: &[u32], out: &mut V
     }
 }
 
-/// Decodes a positions unit of `total` values into `out` (cleared first).
-/// With `exact`, the unit must end where the values do. Every chunk takes at
-/// least its width byte, so a `total` the bytes cannot hold is corruption,
-/// caught before anything is allocated.
+/// Where one chunk of a positions unit sits: the byte offset of its packed
+/// values within the unit and their bit width.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct PositionsChunk {
+    pub(crate) at: usize,
+    pub(crate) bits: u8,
+}
+
+/// Reads the chunk table of a positions unit of `total` values into
+/// `chunks` (cleared first) without decoding any value, so a reader can
+/// decode only the chunks it needs. Checks everything decoding relies on:
+/// each width, that each chunk's bytes are there and, with `exact`, that the
+/// unit ends where the values do. Every chunk takes at least its width
+/// byte, so a `total` the bytes cannot hold is corruption, caught before
+/// anything is allocated.
+pub(crate) fn index_positions(
+    unit: &[u8],
+    total: u64,
+    exact: bool,
+    chunks: &mut Vec<PositionsChunk>,
+) -> Result<(), TextIndexError> {
+    let what = "positions";
+    if total > (unit.len() as u64).saturating_mul(BLOCK_LEN as u64) {
+        return Err(corrupt(what));
+    }
+    let total = total as usize;
+    chunks.clear();
+    chunks
+        .try_reserve(total.div_ceil(BLOCK_LEN))
+        .map_err(|_| corrupt(what))?;
+    let mut r = ByteReader::new(unit);
+    let mut left = total;
+    while left > 0 {
+        let c = left.min(BLOCK_LEN);
+        let bits = r.u8(what)?;
+        if bits > 32 {
+            return Err(corrupt(what));
+        }
+        let at = r.position();
+        r.take(block_bytes(c, bits), what)?;
+        chunks.push(PositionsChunk { at, bits });
+        left -= c;
+    }
+    if exact && r.position() != unit.len() {
+        return Err(corrupt(what));
+    }
+    Ok(())
+}
+
+/// Decodes chunk `chunk` of a unit indexed by [`index_positions`] into
+/// `out`, whose length is the chunk's value count.
+pub(crate) fn decode_positions_chunk(
+    packer: &BitPacker4x,
+    unit: &[u8],
+    chunk: PositionsChunk,
+    out: &mut [u32],
+) {
+    let packed = unit.get(chunk.at..).unwrap_or(&[]);
+    let len = block_bytes(out.len(), chunk.bits);
+    match packed.get(..len) {
+        Some(packed) => decode_values(packer, packed, chunk.bits, out),
+        // Unreachable: `index_positions` checked the chunk's bytes.
+        None => out.fill(0),
+    }
+}
+
+/// Decodes a whole positions unit of `total` values into `out` (cleared
+/// first), checked as [`index_positions`] checks it.
+#[cfg(test)]
 pub(crate) fn decode_positions(
     packer: &BitPacker4x,
     unit: &[u8],
@@ -120,27 +185,12 @@ pub(crate) fn decode_positions(
     exact: bool,
     out: &mut Vec<u32>,
 ) -> Result<(), TextIndexError> {
-    let what = "positions";
-    if total > (unit.len() as u64).saturating_mul(BLOCK_LEN as u64) {
-        return Err(corrupt(what));
-    }
-    let total = total as usize;
+    let mut chunks = Vec::new();
+    index_positions(unit, total, exact, &mut chunks)?;
     out.clear();
-    out.try_reserve(total).map_err(|_| corrupt(what))?;
-    let mut r = ByteReader::new(unit);
-    let mut chunk = [0u32; BLOCK_LEN];
-    while out.len() < total {
-        let c = (total - out.len()).min(BLOCK_LEN);
-        let bits = r.u8(what)?;
-        if bits > 32 {
-            return Err(corrupt(what));
-        }
-        let packed = r.take(block_bytes(c, bits), what)?;
-        decode_values(packer, packed, bits, &mut chunk[..c]);
-        out.extend_from_slice(&chunk[..c]);
-    }
-    if exact && r.position() != unit.len() {
-        return Err(corrupt(what));
+    out.resize(total as usize, 0);
+    for (chunk, values) in chunks.into_iter().zip(out.chunks_mut(BLOCK_LEN)) {
+        decode_positions_chunk(packer, unit, chunk, values);
     }
     Ok(())
 }

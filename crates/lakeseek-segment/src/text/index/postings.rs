@@ -1,7 +1,8 @@
 //! [`PostingsCursor`]: iteration over one term's postings, block by block.
 //!
 //! A block of up to 128 documents is decoded at once into fixed arrays (doc
-//! ids eagerly, term frequencies and positions lazily, on first use). The
+//! ids eagerly, term frequencies lazily, on first use, and positions per
+//! chunk of 128, only the chunks holding a document asked for). The
 //! skip table gives each block's last doc id, byte range and block-max data,
 //! so `seek` and `shallow_seek` pass over blocks without decoding them.
 //!
@@ -13,7 +14,9 @@
 
 use bitpacking::{BitPacker, BitPacker4x};
 
-use super::block::{decode_docs, decode_positions, decode_values};
+use super::block::{
+    decode_docs, decode_positions_chunk, decode_values, index_positions, PositionsChunk,
+};
 use super::bound::{len_decode, tf_decode, BlockBound, MAX_PAIRS};
 use super::format::{
     block_bytes, corrupt, read_u32, BLOCK_LEN, SKIP_BLOCK_END, SKIP_BOUND, SKIP_LAST_DOC,
@@ -54,8 +57,16 @@ pub struct PostingsCursor<'a> {
     freqs: [u32; BLOCK_LEN],
     // The block whose block-max data is reported; never behind `block`.
     skip_idx: u32,
-    // Positions of the decoded block, when asked for.
+    // Positions of the decoded block, when asked for: the block's unit,
+    // its chunk table, each document's range of values, and the values of
+    // the chunks decoded so far (a phrase candidate needs one or two of a
+    // block's chunks, not all of them). The cursor only moves forward, so
+    // the chunks asked for only move forward too: those before
+    // `pos_chunks_done` are decoded or never needed.
     pos_block: u32,
+    pos_unit: &'a [u8],
+    pos_chunks: Vec<PositionsChunk>,
+    pos_chunks_done: usize,
     pos_starts: [u32; BLOCK_LEN + 1],
     pos_values: Vec<u32>,
     error: Option<TextIndexError>,
@@ -93,6 +104,9 @@ impl<'a> PostingsCursor<'a> {
             freqs: [0; BLOCK_LEN],
             skip_idx: 0,
             pos_block: u32::MAX,
+            pos_unit: &[],
+            pos_chunks: Vec::new(),
+            pos_chunks_done: 0,
             pos_starts: [0; BLOCK_LEN + 1],
             pos_values: Vec::new(),
             error: None,
@@ -320,13 +334,16 @@ impl<'a> PostingsCursor<'a> {
             return Ok(());
         }
         if self.pos_block != self.block {
-            if let Err(e) = self.decode_positions() {
+            if let Err(e) = self.index_block_positions() {
                 self.pos_block = u32::MAX;
                 return Err(e);
             }
         }
         let start = self.pos_starts[self.cur] as usize;
         let end = self.pos_starts[self.cur + 1] as usize;
+        if end > start && !self.inline && (end - 1) / BLOCK_LEN >= self.pos_chunks_done {
+            self.decode_chunks(start / BLOCK_LEN, (end - 1) / BLOCK_LEN);
+        }
         let mut position = 0u32;
         out.extend(self.pos_values[start..end].iter().map(|&delta| {
             position = position.wrapping_add(delta);
@@ -589,8 +606,10 @@ impl<'a> PostingsCursor<'a> {
         }
     }
 
-    /// Decodes the positions unit of the current block.
-    fn decode_positions(&mut self) -> Result<(), TextIndexError> {
+    /// Reads the chunk table of the current block's positions unit and each
+    /// document's range of values; the values are decoded on demand by
+    /// [`PostingsCursor::decode_chunks`].
+    fn index_block_positions(&mut self) -> Result<(), TextIndexError> {
         let what = "positions";
         if self.inline {
             return Ok(());
@@ -625,9 +644,34 @@ impl<'a> PostingsCursor<'a> {
             return Err(corrupt(what));
         }
         let exact = self.num_blocks > 1;
-        decode_positions(&self.packer, unit, total, exact, &mut self.pos_values)?;
+        index_positions(unit, total, exact, &mut self.pos_chunks)?;
+        self.pos_unit = unit;
+        // `index_positions` found every chunk's bytes, so `total` is no
+        // more than 128 values per byte of the unit. The buffer never
+        // shrinks (values past `total` are stale and never read), so a
+        // block does not pay to zero what it is about to decode.
+        if self.pos_values.len() < total as usize {
+            self.pos_values.resize(total as usize, 0);
+        }
+        self.pos_chunks_done = 0;
         self.pos_block = self.block;
         Ok(())
+    }
+
+    /// Decodes the current block's position chunks `first..=last`, but
+    /// those already decoded.
+    fn decode_chunks(&mut self, first: usize, last: usize) {
+        for k in first.max(self.pos_chunks_done)..=last {
+            let Some(&chunk) = self.pos_chunks.get(k) else {
+                break;
+            };
+            let from = k * BLOCK_LEN;
+            let to = (from + BLOCK_LEN).min(self.pos_starts[self.block_len] as usize);
+            if let Some(out) = self.pos_values.get_mut(from..to) {
+                decode_positions_chunk(&self.packer, self.pos_unit, chunk, out);
+            }
+        }
+        self.pos_chunks_done = last + 1;
     }
 }
 
