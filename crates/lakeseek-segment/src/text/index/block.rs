@@ -111,7 +111,7 @@ pub(crate) fn encode_positions(packer: &BitPacker4x, values: &[u32], out: &mut V
 
 /// Where one chunk of a positions unit sits: the byte offset of its packed
 /// values within the unit and their bit width.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct PositionsChunk {
     pub(crate) at: usize,
     pub(crate) bits: u8,
@@ -166,38 +166,36 @@ pub(crate) fn decode_positions_chunk(
     chunk: PositionsChunk,
     out: &mut [u32],
 ) {
-    let packed = unit.get(chunk.at..).unwrap_or(&[]);
     let len = block_bytes(out.len(), chunk.bits);
-    match packed.get(..len) {
+    match unit.get(chunk.at..chunk.at + len) {
         Some(packed) => decode_values(packer, packed, chunk.bits, out),
         // Unreachable: `index_positions` checked the chunk's bytes.
         None => out.fill(0),
     }
 }
 
-/// Decodes a whole positions unit of `total` values into `out` (cleared
-/// first), checked as [`index_positions`] checks it.
-#[cfg(test)]
-pub(crate) fn decode_positions(
-    packer: &BitPacker4x,
-    unit: &[u8],
-    total: u64,
-    exact: bool,
-    out: &mut Vec<u32>,
-) -> Result<(), TextIndexError> {
-    let mut chunks = Vec::new();
-    index_positions(unit, total, exact, &mut chunks)?;
-    out.clear();
-    out.resize(total as usize, 0);
-    for (chunk, values) in chunks.into_iter().zip(out.chunks_mut(BLOCK_LEN)) {
-        decode_positions_chunk(packer, unit, chunk, values);
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The whole unit of `total` values, decoded as a cursor decodes it:
+    /// the chunk table first, then every chunk.
+    fn decode_positions(
+        packer: &BitPacker4x,
+        unit: &[u8],
+        total: u64,
+        exact: bool,
+        out: &mut Vec<u32>,
+    ) -> Result<(), TextIndexError> {
+        let mut chunks = Vec::new();
+        index_positions(unit, total, exact, &mut chunks)?;
+        out.clear();
+        out.resize(total as usize, 0);
+        for (chunk, values) in chunks.into_iter().zip(out.chunks_mut(BLOCK_LEN)) {
+            decode_positions_chunk(packer, unit, chunk, values);
+        }
+        Ok(())
+    }
 
     #[test]
     fn postings_and_positions_round_trip() {
