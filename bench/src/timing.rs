@@ -98,32 +98,71 @@ pub fn run_passes<Q>(
     queries: &[Q],
     warmup: usize,
     passes: usize,
-    mut search: impl FnMut(&Q) -> anyhow::Result<Vec<u64>>,
+    search: impl FnMut(&Q) -> anyhow::Result<Vec<u64>>,
 ) -> anyhow::Result<Pass> {
-    let mut first = run_queries(queries, warmup, &mut search)?;
+    let mut searches: Vec<Search<'_, Q>> = vec![Box::new(search)];
+    let mut out = run_passes_interleaved(queries, warmup, passes, &mut searches)?;
+    Ok(out.remove(0))
+}
+
+/// One engine's search, for [`run_passes_interleaved`].
+pub type Search<'a, Q> = Box<dyn FnMut(&Q) -> anyhow::Result<Vec<u64>> + 'a>;
+
+/// [`run_passes`] for several engines at once, their passes interleaved:
+/// pass 1 of every engine, then pass 2 of every engine, and so on, each
+/// round starting with the next engine. On a shared machine whose speed
+/// drifts over minutes, every engine then meets the same drift, which
+/// timing one engine's passes after the other's does not give. One
+/// [`Pass`] per engine, in the order of `searches`.
+pub fn run_passes_interleaved<Q>(
+    queries: &[Q],
+    warmup: usize,
+    passes: usize,
+    searches: &mut [Search<'_, Q>],
+) -> anyhow::Result<Vec<Pass>> {
     let passes = passes.max(1);
-    let mut per_query: Vec<Vec<f64>> = first.latencies_s.iter().map(|&s| vec![s]).collect();
-    let mut wall: f64 = wall_seconds(&first.summary, queries.len());
-    for _ in 1..passes {
-        let again = run_queries(queries, 0, &mut search)?;
-        wall += wall_seconds(&again.summary, queries.len());
-        for (all, s) in per_query.iter_mut().zip(again.latencies_s) {
-            all.push(s);
+    let engines = searches.len();
+    let mut firsts: Vec<Option<Pass>> = (0..engines).map(|_| None).collect();
+    let mut per_query: Vec<Vec<Vec<f64>>> =
+        vec![vec![Vec::with_capacity(passes); queries.len()]; engines];
+    let mut wall = vec![0f64; engines];
+    for round in 0..passes {
+        for k in 0..engines {
+            let e = (round + k) % engines;
+            let warm = if round == 0 { warmup } else { 0 };
+            let pass = run_queries(queries, warm, &mut searches[e])?;
+            wall[e] += wall_seconds(&pass.summary, queries.len());
+            for (all, &s) in per_query[e].iter_mut().zip(&pass.latencies_s) {
+                all.push(s);
+            }
+            if firsts[e].is_none() {
+                firsts[e] = Some(pass);
+            }
         }
     }
-    let medians: Vec<f64> = per_query.into_iter().map(median).collect();
     let n = queries.len();
-    first
-        .summary
-        .insert("latency_ms".into(), metrics::latency_summary(&medians));
-    if wall > 0.0 {
+    let mut out = Vec::with_capacity(engines);
+    for ((first, latencies), wall) in firsts.into_iter().zip(per_query).zip(wall) {
+        let mut first = first.expect("every engine ran a first pass");
+        let medians: Vec<f64> = latencies.into_iter().map(median).collect();
         first
             .summary
-            .insert("qps".into(), json!((n * passes) as f64 / wall));
+            .insert("latency_ms".into(), metrics::latency_summary(&medians));
+        if wall > 0.0 {
+            first
+                .summary
+                .insert("qps".into(), json!((n * passes) as f64 / wall));
+        }
+        first.summary.insert("passes".into(), json!(passes));
+        if engines > 1 {
+            first
+                .summary
+                .insert("passes_interleaved_with".into(), json!(engines - 1));
+        }
+        first.latencies_s = medians;
+        out.push(first);
     }
-    first.summary.insert("passes".into(), json!(passes));
-    first.latencies_s = medians;
-    Ok(first)
+    Ok(out)
 }
 
 /// The wall time of a pass, from its `qps`.
@@ -192,6 +231,31 @@ mod tests {
         assert_eq!(pass.latencies_s.len(), 4);
         assert_eq!(pass.summary["passes"], 3);
         assert_eq!(pass.summary["queries"], 4);
+    }
+
+    #[test]
+    fn interleaved_passes_alternate_engines_and_rotate_who_goes_first() {
+        let queries = [1usize, 2];
+        let log = std::cell::RefCell::new(Vec::new());
+        let mut searches: Vec<Search<'_, usize>> = (0..2usize)
+            .map(|e| {
+                let log = &log;
+                Box::new(move |&q: &usize| {
+                    log.borrow_mut().push((e, q));
+                    Ok(vec![(e * 10 + q) as u64])
+                }) as Search<'_, usize>
+            })
+            .collect();
+        let passes = run_passes_interleaved(&queries, 1, 2, &mut searches).unwrap();
+        drop(searches);
+        // Round 0: engine 0 (warm-up + pass), then engine 1; round 1: engine 1 first.
+        let order: Vec<usize> = log.borrow().iter().map(|&(e, _)| e).collect();
+        assert_eq!(order, vec![0, 0, 0, 1, 1, 1, 1, 1, 0, 0]);
+        assert_eq!(passes.len(), 2);
+        assert_eq!(passes[1].results, vec![vec![11], vec![12]]);
+        assert_eq!(passes[0].summary["passes"], 2);
+        assert_eq!(passes[0].summary["passes_interleaved_with"], 1);
+        assert_eq!(passes[0].latencies_s.len(), 2);
     }
 
     #[test]

@@ -21,7 +21,7 @@ use serde_json::{json, Map, Value};
 use crate::data::{Mode, Query, TextSet};
 use crate::metrics::{self, subsample};
 use crate::peer_record::{Extras, PeerRun};
-use crate::timing::{run_passes, run_queries};
+use crate::timing::{run_passes, run_passes_interleaved, run_queries, Search};
 
 const K: usize = 10;
 
@@ -96,6 +96,11 @@ pub struct Options<'a> {
 
 /// Runs every engine in `opts.engines` on the dataset; one JSON per engine in
 /// `out`. Fails after writing them all if any engine failed.
+///
+/// Every engine is built first (one at a time, each alone on the machine);
+/// then each query set is timed with the engines' passes interleaved
+/// ([`run_passes_interleaved`]), so that a shared machine's drift over the
+/// run weighs on every engine alike.
 pub fn run(opts: &Options, out: &Path) -> anyhow::Result<()> {
     let (set, size) = match opts.dataset {
         "scifact" => (crate::data::scifact_text()?, None),
@@ -105,12 +110,12 @@ pub fn run(opts: &Options, out: &Path) -> anyhow::Result<()> {
         ),
         other => anyhow::bail!("unknown dataset {other:?}; use scifact or generated"),
     };
-    let mut failed = Vec::new();
+    let mut runs: Vec<EngineRun> = Vec::new();
     for name in opts.engines {
         let dir = opts.workdir.join(format!("{name}-fts-{}", opts.dataset));
         let _ = std::fs::remove_dir_all(&dir);
         let spec = make(name, &dir)?;
-        let run = PeerRun::start(
+        let record = PeerRun::start(
             name,
             spec.package,
             spec.version,
@@ -120,35 +125,52 @@ pub fn run(opts: &Options, out: &Path) -> anyhow::Result<()> {
             opts.seed,
         );
         let mut engine = spec.engine;
-        let body = measure(engine.as_mut(), &set, opts);
-        if body.is_err() {
-            failed.push(name.clone());
+        let body = build(engine.as_mut(), &set);
+        runs.push(EngineRun {
+            name: name.clone(),
+            dir,
+            record,
+            engine,
+            body,
+        });
+    }
+    measure_queries(&mut runs, &set, opts);
+    let mut failed = Vec::new();
+    for run in runs {
+        if run.body.is_err() {
+            failed.push(run.name.clone());
         }
-        let body = body.map(|mut b| {
+        let body = run.body.map(|mut b| {
             b.insert("supported".into(), json!(true));
             b.insert("data".into(), set.meta.clone());
             b
         });
-        let path = run.write(out, body, engine.extras())?;
+        let path = run.record.write(out, body, run.engine.extras())?;
         eprintln!("wrote {}", path.display());
-        drop(engine);
+        drop(run.engine);
         if !opts.keep {
-            let _ = std::fs::remove_dir_all(&dir);
+            let _ = std::fs::remove_dir_all(&run.dir);
         }
     }
     anyhow::ensure!(failed.is_empty(), "failed: {failed:?}");
     Ok(())
 }
 
-/// Timed passes over each query set (per-query latency: their median).
-const TIMED_PASSES: usize = 3;
+/// One engine through the section: its record, the engine, and the
+/// section's JSON fields so far (or why it failed).
+struct EngineRun {
+    name: String,
+    dir: std::path::PathBuf,
+    record: PeerRun,
+    engine: Box<dyn FtsEngine>,
+    body: anyhow::Result<Map<String, Value>>,
+}
 
-/// Builds, then times every query set; the section's JSON fields.
-fn measure(
-    engine: &mut dyn FtsEngine,
-    set: &TextSet,
-    opts: &Options,
-) -> anyhow::Result<Map<String, Value>> {
+/// Timed passes over each query set (per-query latency: their median).
+const TIMED_PASSES: usize = 5;
+
+/// Builds the index; the build's JSON fields.
+fn build(engine: &mut dyn FtsEngine, set: &TextSet) -> anyhow::Result<Map<String, Value>> {
     let start = Instant::now();
     engine.build(set)?;
     let build = start.elapsed().as_secs_f64();
@@ -159,34 +181,104 @@ fn measure(
     out.insert("docs_per_second".into(), json!(docs as f64 / build));
     out.insert("index_bytes".into(), json!(engine.index_bytes()));
     out.insert("index_bytes_includes_data".into(), json!(false));
-    let mut types = Map::new();
+    Ok(out)
+}
+
+/// Times every query set on every engine that built, passes interleaved;
+/// then, engine by engine, relevance and the SQL pass. Fills each run's
+/// `query_types` (or its error).
+fn measure_queries(runs: &mut [EngineRun], set: &TextSet, opts: &Options) {
+    let mut types: Vec<Map<String, Value>> = runs.iter().map(|_| Map::new()).collect();
     for qs in &set.query_sets {
         let queries: Vec<&Query> = subsample(qs.queries.len(), opts.max_queries)
             .into_iter()
             .map(|i| &qs.queries[i])
             .collect();
         let mode = qs.mode;
-        let pass = run_passes(&queries, opts.warmup, TIMED_PASSES, |q| {
-            engine.search(&q.text, mode, K)
-        })?;
-        let mut entry = json!({"supported": true, "mode": mode.as_str(), "k": K});
-        let fields = entry.as_object_mut().expect("an object");
-        fields.extend(pass.summary.clone());
-        if queries.iter().any(|q| q.band.is_some()) {
-            fields.insert("by_band".into(), by_band(&queries, &pass.latencies_s));
+        let live: Vec<usize> = (0..runs.len()).filter(|&i| runs[i].body.is_ok()).collect();
+        let passes = {
+            let mut searches: Vec<Search<'_, &Query>> = live
+                .iter()
+                .map(|&i| {
+                    let engine = &runs[i].engine;
+                    Box::new(move |q: &&Query| engine.search(&q.text, mode, K))
+                        as Search<'_, &Query>
+                })
+                .collect();
+            run_passes_interleaved(&queries, opts.warmup, TIMED_PASSES, &mut searches)
+        };
+        let passes = match passes {
+            Ok(p) => p,
+            Err(e) => {
+                // Which engine failed is not known here: time them alone to find out.
+                eprintln!("interleaved timing failed ({e}); timing each engine alone");
+                live.iter()
+                    .map(|&i| {
+                        run_passes(&queries, opts.warmup, TIMED_PASSES, |q| {
+                            runs[i].engine.search(&q.text, mode, K)
+                        })
+                    })
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .zip(&live)
+                    .filter_map(|(p, &i)| match p {
+                        Ok(p) => Some(p),
+                        Err(e) => {
+                            runs[i].body = Err(e);
+                            None
+                        }
+                    })
+                    .collect()
+            }
+        };
+        let live: Vec<usize> = live.into_iter().filter(|&i| runs[i].body.is_ok()).collect();
+        for (&i, pass) in live.iter().zip(passes) {
+            let run = &mut runs[i];
+            let entry = query_type_entry(run, &queries, mode, &pass, set, opts);
+            match entry {
+                Ok(entry) => {
+                    types[i].insert(qs.name.clone(), entry);
+                }
+                Err(e) => run.body = Err(e),
+            }
         }
-        if let Some(qrels) = &set.qrels {
-            let quality = quality(engine, &queries, mode, qrels)?;
-            out.entry("quality").or_insert_with(|| quality.clone());
-            fields.insert("quality".into(), quality);
-        }
-        if let Some(sql) = sql_pass(engine, &queries, mode, opts.warmup, &pass.results)? {
-            fields.insert("sql".into(), sql);
-        }
-        types.insert(qs.name.clone(), entry);
     }
-    out.insert("query_types".into(), Value::Object(types));
-    Ok(out)
+    for (run, types) in runs.iter_mut().zip(types) {
+        if let Ok(body) = &mut run.body {
+            body.insert("query_types".into(), Value::Object(types));
+        }
+    }
+}
+
+/// The JSON of one query type for one engine: the timed pass, latency by
+/// band, relevance where judged (also copied to the top level once), and
+/// the SQL pass.
+fn query_type_entry(
+    run: &mut EngineRun,
+    queries: &[&Query],
+    mode: Mode,
+    pass: &crate::timing::Pass,
+    set: &TextSet,
+    opts: &Options,
+) -> anyhow::Result<Value> {
+    let engine = run.engine.as_ref();
+    let mut entry = json!({"supported": true, "mode": mode.as_str(), "k": K});
+    let fields = entry.as_object_mut().expect("an object");
+    fields.extend(pass.summary.clone());
+    if queries.iter().any(|q| q.band.is_some()) {
+        fields.insert("by_band".into(), by_band(queries, &pass.latencies_s));
+    }
+    if let Some(qrels) = &set.qrels {
+        let quality = quality(engine, queries, mode, qrels)?;
+        if let Ok(body) = &mut run.body {
+            body.entry("quality").or_insert_with(|| quality.clone());
+        }
+        fields.insert("quality".into(), quality);
+    }
+    if let Some(sql) = sql_pass(engine, queries, mode, opts.warmup, &pass.results)? {
+        fields.insert("sql".into(), sql);
+    }
+    Ok(entry)
 }
 
 /// Flushes the page cache's dirty pages (the index just written) before

@@ -3,6 +3,13 @@
 //! Segment objects never change once written, so a cached range (or a value
 //! decoded from one) never goes stale; the only policy question is what to
 //! evict. Least recently used entries go first once the budget is exceeded.
+//!
+//! A hit only stamps its entry with the current tick: the age index is
+//! brought up to date lazily, when an eviction pops an entry whose stamp
+//! moved since it was indexed (it is re-indexed at its stamp and the next
+//! oldest is tried). The victim is still exactly the least recently used
+//! entry, and a hit — the path of every search query — costs a hash lookup,
+//! not two ordered-map updates and a key clone.
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::Hash;
@@ -13,7 +20,10 @@ use bytes::Bytes;
 
 #[derive(Debug)]
 struct Inner<K, V> {
+    /// Value, weight and the tick of its last use.
     entries: HashMap<K, (V, usize, u64)>,
+    /// Keys by the tick they were indexed at, which is at most their last
+    /// use (equal unless the key was used since).
     by_age: BTreeMap<u64, K>,
     tick: u64,
     bytes: usize,
@@ -59,26 +69,17 @@ impl<K: Hash + Eq + Clone, V: Clone> LruCache<K, V> {
         let mut inner = self.inner.lock().expect("cache lock");
         inner.tick += 1;
         let tick = inner.tick;
-        let found = inner.entries.get_mut(key).map(|(value, _, age)| {
-            let old = std::mem::replace(age, tick);
-            (value.clone(), old)
+        let found = inner.entries.get_mut(key).map(|(value, _, used)| {
+            *used = tick;
+            value.clone()
         });
         match found {
-            Some((value, old)) => {
-                inner.by_age.remove(&old);
-                inner.by_age.insert(tick, key.clone());
-                inner.hits += 1;
-                Some(value)
-            }
-            None => {
-                inner.misses += 1;
-                None
-            }
+            Some(_) => inner.hits += 1,
+            None => inner.misses += 1,
         }
+        found
     }
 
-    /// Stores `value` of `weight` bytes; values heavier than the budget are
-    /// not kept.
     pub fn insert(&self, key: K, value: V, weight: usize) {
         if weight > self.budget {
             return;
@@ -86,24 +87,33 @@ impl<K: Hash + Eq + Clone, V: Clone> LruCache<K, V> {
         let mut inner = self.inner.lock().expect("cache lock");
         inner.tick += 1;
         let tick = inner.tick;
-        if let Some((_, old_weight, age)) = inner.entries.insert(key.clone(), (value, weight, tick))
-        {
+        if let Some((_, old_weight, _)) = inner.entries.insert(key.clone(), (value, weight, tick)) {
+            // Its old age entry stays; eviction finds it stale and drops it.
             inner.bytes -= old_weight;
-            inner.by_age.remove(&age);
         }
         inner.by_age.insert(tick, key);
         inner.bytes += weight;
         while inner.bytes > self.budget {
-            let Some((_, oldest)) = inner.by_age.pop_first() else {
+            let Some((indexed, oldest)) = inner.by_age.pop_first() else {
                 break;
             };
-            if let Some((_, w, _)) = inner.entries.remove(&oldest) {
-                inner.bytes -= w;
+            match inner.entries.get(&oldest).map(|e| e.2) {
+                // Used since it was indexed: index it at its last use.
+                Some(used) if used > indexed => {
+                    inner.by_age.insert(used, oldest);
+                }
+                // Its last use: the least recently used entry.
+                Some(_) => {
+                    if let Some((_, w, _)) = inner.entries.remove(&oldest) {
+                        inner.bytes -= w;
+                    }
+                }
+                // Cannot happen (entries leave only through here); drop it.
+                None => {}
             }
         }
     }
 
-    /// Current figures.
     pub fn stats(&self) -> CacheStats {
         let inner = self.inner.lock().expect("cache lock");
         CacheStats {
@@ -166,6 +176,30 @@ mod tests {
             cache.get("huge", &(0..11)).is_none(),
             "larger than the budget"
         );
+    }
+
+    #[test]
+    fn hits_since_indexing_defer_eviction_to_the_true_least_recent() {
+        let cache = LruCache::new(3);
+        for (k, v) in [("a", 1), ("b", 2), ("c", 3)] {
+            cache.insert(k, v, 1);
+        }
+        // Both older entries are used again: c becomes the least recent.
+        assert_eq!(cache.get(&"a"), Some(1));
+        assert_eq!(cache.get(&"b"), Some(2));
+        cache.insert("d", 4, 1);
+        assert_eq!(cache.get(&"c"), None, "c was least recently used");
+        for k in ["a", "b", "d"] {
+            assert!(cache.get(&k).is_some(), "{k} was used more recently");
+        }
+        // A re-inserted key is aged by its re-insertion, not its first one.
+        cache.insert("a", 10, 1);
+        cache.get(&"b");
+        cache.get(&"d");
+        cache.insert("e", 5, 1);
+        assert_eq!(cache.get(&"a"), None);
+        assert_eq!(cache.stats().entries, 3);
+        assert_eq!(cache.stats().bytes, 3);
     }
 
     #[test]

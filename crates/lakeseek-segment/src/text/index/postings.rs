@@ -283,6 +283,29 @@ impl<'a> PostingsCursor<'a> {
         !any_pair
     }
 
+    /// `(max_tf, min_len)` of the block the block-max pointer is on, read
+    /// straight from the skip entry: no document of the block has a larger
+    /// term frequency or a shorter length, so (scores rising with the
+    /// frequency and falling with the length, step by step in `f32`) the
+    /// score of this corner bounds every document's score exactly, with no
+    /// rounding slack. `(u32::MAX, 0)`, the loosest corner, past the last
+    /// block and on an unreadable entry.
+    #[inline]
+    pub fn block_corner(&self) -> (u32, u32) {
+        if self.skip_idx >= self.num_blocks {
+            return (u32::MAX, 0);
+        }
+        if self.num_blocks == 1 {
+            return self.term_bound.corner();
+        }
+        let Some((codes, min_len)) = self.skip_bound_codes(self.skip_idx) else {
+            return (u32::MAX, 0);
+        };
+        let max_tf = decode_pairs(codes).map(|(tf, _)| tf).max();
+        // No pair at all is corruption: stay loose.
+        max_tf.map_or((u32::MAX, 0), |tf| (tf, min_len))
+    }
+
     /// The raw `(tf, len)` pair codes and the decoded shortest length of
     /// skip entry `j`; `None` when the entry is out of the skip table.
     #[inline]

@@ -2,6 +2,7 @@
 //! dictionary, term headers and document lengths.
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use fst::{Automaton, IntoStreamer, Streamer};
@@ -26,16 +27,20 @@ pub struct TextIndexReader {
     total_tokens: u64,
     postings: Range<usize>,
     positions: Range<usize>,
-    lens: LensLayout,
+    lens: FlatLens,
 }
 
-/// Where the parts of the document-length region are, within the section.
+/// Every document's length, decoded once when the section is opened into
+/// an array of the narrowest width that holds them all (one byte a document
+/// for most text), so that reading a length while scoring is a single load
+/// rather than a walk through the bit-packed blocks' headers. Scoring reads
+/// lengths at random, one per scored document: it is the hottest memory
+/// access of a query.
 #[derive(Clone)]
-struct LensLayout {
-    bases: Range<usize>,
-    starts: Range<usize>,
-    widths: Range<usize>,
-    data: Range<usize>,
+enum FlatLens {
+    U8(Arc<[u8]>),
+    U16(Arc<[u16]>),
+    U32(Arc<[u32]>),
 }
 
 impl std::fmt::Debug for TextIndexReader {
@@ -109,7 +114,7 @@ impl TextIndexReader {
         if !has_positions && !positions.is_empty() {
             return Err(corrupt("positions region without the positions flag"));
         }
-        let lens = check_doc_lens(&bytes, lens_range, num_docs)?;
+        let lens = decode_doc_lens(&bytes, lens_range, num_docs)?;
         Ok(TextIndexReader {
             bytes,
             dict,
@@ -189,11 +194,13 @@ impl TextIndexReader {
     }
 
     pub(crate) fn doc_lens(&self) -> DocLens<'_> {
+        let lens = match &self.lens {
+            FlatLens::U8(v) => LensSlice::U8(v),
+            FlatLens::U16(v) => LensSlice::U16(v),
+            FlatLens::U32(v) => LensSlice::U32(v),
+        };
         DocLens {
-            bases: &self.bytes[self.lens.bases.clone()],
-            starts: &self.bytes[self.lens.starts.clone()],
-            widths: &self.bytes[self.lens.widths.clone()],
-            data: &self.bytes[self.lens.data.clone()],
+            lens,
             num_docs: self.num_docs,
         }
     }
@@ -293,20 +300,22 @@ impl TextIndexReader {
     }
 }
 
-/// Checks the document-length region and returns where its parts are.
-fn check_doc_lens(
+/// Checks the document-length region (header, bit widths, exact size) and
+/// decodes every length into a [`FlatLens`].
+fn decode_doc_lens(
     bytes: &[u8],
     range: Range<usize>,
     num_docs: u32,
-) -> Result<LensLayout, TextIndexError> {
+) -> Result<FlatLens, TextIndexError> {
     let what = "document lengths";
     let num_docs = num_docs as usize;
     let blocks = num_docs.div_ceil(BLOCK_LEN);
-    let region = &bytes[range.clone()];
+    let region = &bytes[range];
     let header = blocks * 9;
     if region.len() < header + DOC_LEN_PADDING {
         return Err(corrupt(what));
     }
+    let bases = &region[..blocks * 4];
     let starts = &region[blocks * 4..blocks * 8];
     let widths = &region[blocks * 8..header];
     let mut cumulative = 0u64;
@@ -322,23 +331,37 @@ fn check_doc_lens(
     if cumulative > u64::from(u32::MAX) || region.len() != header + data_len + DOC_LEN_PADDING {
         return Err(corrupt(what));
     }
-    let s = range.start;
-    Ok(LensLayout {
-        bases: s..s + blocks * 4,
-        starts: s + blocks * 4..s + blocks * 8,
-        widths: s + blocks * 8..s + header,
-        data: s + header..range.end,
+    let data = &region[header..];
+    let mut lens = Vec::with_capacity(num_docs);
+    for (b, &bits) in widths.iter().enumerate() {
+        let base = read_u32(bases, b * 4).ok_or_else(|| corrupt(what))?;
+        let start = read_u32(starts, b * 4).ok_or_else(|| corrupt(what))? as usize * 16;
+        let packed = data.get(start..).ok_or_else(|| corrupt(what))?;
+        let n = (num_docs - b * BLOCK_LEN).min(BLOCK_LEN);
+        lens.extend((0..n).map(|i| base.wrapping_add(get_packed(packed, bits, i))));
+    }
+    let max = lens.iter().copied().max().unwrap_or(0);
+    Ok(if max <= u32::from(u8::MAX) {
+        FlatLens::U8(lens.iter().map(|&l| l as u8).collect())
+    } else if max <= u32::from(u16::MAX) {
+        FlatLens::U16(lens.iter().map(|&l| l as u16).collect())
+    } else {
+        FlatLens::U32(lens.into())
     })
 }
 
-/// Random access to exact document lengths; every read stays in bounds
-/// because [`TextIndexReader::open`] checked the whole layout.
+/// A [`FlatLens`] borrowed.
+#[derive(Clone, Copy)]
+enum LensSlice<'a> {
+    U8(&'a [u8]),
+    U16(&'a [u16]),
+    U32(&'a [u32]),
+}
+
+/// Random access to exact document lengths.
 #[derive(Clone, Copy)]
 pub(crate) struct DocLens<'a> {
-    bases: &'a [u8],
-    starts: &'a [u8],
-    widths: &'a [u8],
-    data: &'a [u8],
+    lens: LensSlice<'a>,
     num_docs: u32,
 }
 
@@ -346,21 +369,12 @@ impl DocLens<'_> {
     /// Length of `doc`, 0 outside the segment.
     #[inline]
     pub(crate) fn get(&self, doc: u32) -> u32 {
-        if doc >= self.num_docs {
-            return 0;
+        let i = doc as usize;
+        match self.lens {
+            LensSlice::U8(v) => v.get(i).map_or(0, |&l| u32::from(l)),
+            LensSlice::U16(v) => v.get(i).map_or(0, |&l| u32::from(l)),
+            LensSlice::U32(v) => v.get(i).copied().unwrap_or(0),
         }
-        let (base, bits, data) = self.block_header(doc as usize / BLOCK_LEN);
-        base.wrapping_add(get_packed(data, bits, doc as usize % BLOCK_LEN))
-    }
-
-    /// Base length, bit width and packed data of length block `block`
-    /// (zeros and no data where the section is short: lengths read 0).
-    #[inline]
-    fn block_header(&self, block: usize) -> (u32, u8, &[u8]) {
-        let base = read_u32(self.bases, block * 4).unwrap_or(0);
-        let start = read_u32(self.starts, block * 4).unwrap_or(0) as usize * 16;
-        let bits = self.widths.get(block).copied().unwrap_or(0);
-        (base, bits, self.data.get(start..).unwrap_or(&[]))
     }
 
     /// Documents of the segment.
@@ -368,30 +382,34 @@ impl DocLens<'_> {
         self.num_docs
     }
 
-    /// The lengths of those `docs` (ascending doc ids) whose term frequency
-    /// in `tfs` is at least `min_tf` into `out[..docs.len()]`; the others'
-    /// entries are left as they are (a document that cannot compete needs
-    /// no length, and each length read is a likely cache miss).
-    /// Neighbouring ids usually share a length block, whose header is then
-    /// read once.
+    /// The lengths of those `docs` whose term frequency in `tfs` is at
+    /// least `min_tf` into `out[..docs.len()]`; the others' entries are left
+    /// as they are (a document that cannot compete needs no length, and
+    /// each length read is a likely cache miss). Doc ids outside the
+    /// segment read 0.
     #[inline]
     pub(crate) fn get_many(&self, docs: &[u32], tfs: &[u32], min_tf: u32, out: &mut [u32]) {
-        let mut block = usize::MAX;
-        let (mut base, mut bits, mut data): (u32, u8, &[u8]) = (0, 0, &[]);
-        for ((&doc, &tf), len) in docs.iter().zip(tfs).zip(out.iter_mut()) {
-            if tf < min_tf {
-                continue;
-            }
-            if doc >= self.num_docs {
-                *len = 0;
-                continue;
-            }
-            let b = doc as usize / BLOCK_LEN;
-            if b != block {
-                block = b;
-                (base, bits, data) = self.block_header(b);
-            }
-            *len = base.wrapping_add(get_packed(data, bits, doc as usize % BLOCK_LEN));
+        match self.lens {
+            LensSlice::U8(v) => gather(v, docs, tfs, min_tf, out),
+            LensSlice::U16(v) => gather(v, docs, tfs, min_tf, out),
+            LensSlice::U32(v) => gather(v, docs, tfs, min_tf, out),
+        }
+    }
+}
+
+/// [`DocLens::get_many`] for one width: a tight loop the compiler keeps
+/// branch-light.
+#[inline]
+fn gather<T: Copy + Into<u32>>(
+    lens: &[T],
+    docs: &[u32],
+    tfs: &[u32],
+    min_tf: u32,
+    out: &mut [u32],
+) {
+    for ((&doc, &tf), len) in docs.iter().zip(tfs).zip(out.iter_mut()) {
+        if tf >= min_tf {
+            *len = lens.get(doc as usize).map_or(0, |&l| l.into());
         }
     }
 }

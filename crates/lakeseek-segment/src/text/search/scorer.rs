@@ -170,6 +170,8 @@ pub(crate) struct TermScorer<'a> {
     /// The threshold as `TermWeight::pair_may_beat` takes it (`None`: no
     /// threshold, every block competes).
     beat: Option<f64>,
+    /// The threshold itself, for the exact (slack-free) corner tests.
+    threshold: f32,
     checked_until: u32,
     /// `cheap_bound` of a frequency of one in decoded block `tf1_block`.
     tf1_block: u32,
@@ -191,6 +193,7 @@ impl<'a> TermScorer<'a> {
             max_score: bound_score(&weight, &info.bound()),
             weight,
             beat: None,
+            threshold: f32::NEG_INFINITY,
             checked_until: TERMINATED,
             tf1_block: u32::MAX,
             tf1_bound: 0.0,
@@ -211,12 +214,21 @@ impl<'a> TermScorer<'a> {
     }
 
     /// Whether the block the block-max pointer is on may hold a document
-    /// scoring above the threshold.
+    /// scoring above the threshold. First the block's corner, scored with
+    /// the very arithmetic of a document's score: it bounds every document
+    /// of the block exactly, so a block whose best can only tie the
+    /// threshold is passed over (with many equal scores, as short documents
+    /// with one occurrence give, most blocks are such ties). Then the
+    /// tighter pairs, which need a rounding slack.
     #[inline]
     fn block_may_beat(&self) -> bool {
         match self.beat {
             None => true,
             Some(t) => {
+                let (max_tf, min_len) = self.cursor.block_corner();
+                if self.weight.score(max_tf, min_len) <= self.threshold {
+                    return false;
+                }
                 let w = &self.weight;
                 self.cursor
                     .block_any_pair(|tf, len| w.pair_may_beat(tf, len, t))
@@ -276,17 +288,19 @@ impl<'a> TermScorer<'a> {
     }
 
     /// The smallest term frequency with which a document of the block the
-    /// block-max pointer is on may beat the threshold (0 without one). The
-    /// score rises with the frequency, so every smaller frequency is ruled
-    /// out; the search stops at [`MAX_TF_PROBE`], which stays safe.
+    /// block-max pointer is on may beat the threshold (0 without one): the
+    /// score at the block's shortest length, in the same `f32` arithmetic,
+    /// rises with the frequency and bounds the score of any document of the
+    /// block with that frequency, so every smaller frequency is ruled out
+    /// exactly; the search stops at [`MAX_TF_PROBE`], which stays safe.
     #[inline]
     fn min_competitive_tf(&self) -> u32 {
-        let Some(t) = self.beat else {
+        if self.beat.is_none() {
             return 0;
-        };
+        }
         let min_len = self.cursor.block_min_len();
         let mut tf = 1;
-        while tf < MAX_TF_PROBE && !self.weight.pair_may_beat(tf, min_len, t) {
+        while tf < MAX_TF_PROBE && self.weight.score(tf, min_len) <= self.threshold {
             tf += 1;
         }
         tf
@@ -385,6 +399,7 @@ impl Scorer for TermScorer<'_> {
 
     fn set_threshold(&mut self, threshold: f32) {
         self.beat = TermWeight::beat_scale(threshold);
+        self.threshold = threshold;
         // Re-check from the next document on, against the new threshold.
         self.checked_until = self.cursor.doc();
     }
