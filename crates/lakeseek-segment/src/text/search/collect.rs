@@ -9,11 +9,12 @@ use roaring::RoaringBitmap;
 
 use super::compile::{compile_root, Root};
 use super::scorer::{Scorer, TermScorer};
+use super::union::Union;
 use super::{Matcher, ScoredDoc, TopDocs};
 use crate::text::index::{TextIndexError, BLOCK_LEN, TERMINATED};
 
 /// Heap entry ordered so that the heap's top is the worst hit.
-struct Worst(ScoredDoc);
+pub(super) struct Worst(ScoredDoc);
 
 impl PartialEq for Worst {
     fn eq(&self, other: &Self) -> bool {
@@ -135,7 +136,12 @@ pub(super) fn collect_top_term(
 /// Puts `hit`, which beats `threshold`, among the best `k` (the worst one
 /// leaves a full heap); once the heap is full, `threshold` becomes the k-th
 /// score. Returns whether the threshold changed.
-fn keep(heap: &mut BinaryHeap<Worst>, k: usize, hit: ScoredDoc, threshold: &mut f32) -> bool {
+pub(super) fn keep(
+    heap: &mut BinaryHeap<Worst>,
+    k: usize,
+    hit: ScoredDoc,
+    threshold: &mut f32,
+) -> bool {
     if heap.len() == k {
         heap.pop();
     }
@@ -153,7 +159,7 @@ pub(super) fn dense_filter(filter: Option<&RoaringBitmap>, num_docs: u32) -> boo
     filter.is_none_or(|f| f.len() * 8 >= u64::from(num_docs))
 }
 
-fn sorted(heap: BinaryHeap<Worst>, docs_scored: u64) -> TopDocs {
+pub(super) fn sorted(heap: BinaryHeap<Worst>, docs_scored: u64) -> TopDocs {
     let mut hits: Vec<ScoredDoc> = heap.into_iter().map(|w| w.0).collect();
     hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
     TopDocs { hits, docs_scored }
@@ -182,7 +188,7 @@ pub(super) fn for_each_doc(
     match compile_root(matcher)? {
         Root::Empty => Ok(()),
         Root::Term(s) => run(s, filter, &mut f),
-        Root::TermOr(s) => run(s, filter, &mut f),
+        Root::TermOr(s) => run(Union::new(s), filter, &mut f),
         Root::TermAnd(s) => run(s, filter, &mut f),
         Root::Any(s) => run(s, filter, &mut f),
     }

@@ -13,7 +13,8 @@ use crate::text::index::TextIndexError;
 pub(super) enum Root<'a> {
     Empty,
     Term(Box<TermScorer<'a>>),
-    TermOr(Union<TermScorer<'a>>),
+    /// A disjunction of terms, in clause order.
+    TermOr(Vec<TermScorer<'a>>),
     TermAnd(Conjunction<TermScorer<'a>>),
     Any(Box<dyn Scorer + 'a>),
 }
@@ -24,7 +25,7 @@ pub(super) fn compile_root(matcher: Matcher<'_>) -> Result<Root<'_>, TextIndexEr
     Ok(match matcher {
         Matcher::Empty => Root::Empty,
         Matcher::Term(t) => Root::Term(Box::new(term_scorer(&t)?)),
-        Matcher::Or(ms) if terms_only(&ms) => Root::TermOr(Union::new(term_scorers(&ms)?)),
+        Matcher::Or(ms) if terms_only(&ms) => Root::TermOr(term_scorers(&ms)?),
         Matcher::And(ms) if terms_only(&ms) => Root::TermAnd(Conjunction::new(term_scorers(&ms)?)),
         other => match compile(other)? {
             Some(s) => Root::Any(s),
@@ -97,13 +98,18 @@ fn simplify<'a>(m: Matcher<'a>) -> Matcher<'a> {
             };
             let should = keep(should);
             let must_not = keep(must_not);
-            if must.is_empty() && should.is_empty() {
-                return Matcher::Empty;
-            }
-            Matcher::Bool {
-                must,
-                should,
-                must_not,
+            // The plain shapes get the plain nodes (and their statically
+            // dispatched roots): with no `must_not`, `should` alone scores as
+            // `Or` and `must` alone as `And`, sums in the same clause order.
+            match (must.is_empty(), should.is_empty(), must_not.is_empty()) {
+                (true, true, _) => Matcher::Empty,
+                (true, false, true) => simplify(Matcher::Or(should)),
+                (false, true, true) => simplify(Matcher::And(must)),
+                _ => Matcher::Bool {
+                    must,
+                    should,
+                    must_not,
+                },
             }
         }
         Matcher::ConstScore { inner, score } => match simplify(*inner) {

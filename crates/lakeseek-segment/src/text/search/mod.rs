@@ -29,6 +29,7 @@ mod collect;
 mod compile;
 mod phrase;
 mod scorer;
+mod term_union;
 mod union;
 
 use fst::Automaton;
@@ -201,7 +202,10 @@ pub fn top_k_above(
             collect_top_term(&mut s, k, filter, floor)
         }
         Root::Term(s) => collect_top(s, k, filter, floor),
-        Root::TermOr(s) => collect_top(s, k, filter, floor),
+        Root::TermOr(s) if s.len() <= term_union::MAX_CLAUSES => {
+            term_union::collect_top_term_or(s, k, filter, floor)
+        }
+        Root::TermOr(s) => collect_top(union::Union::new(s), k, filter, floor),
         Root::TermAnd(s) => collect_top(s, k, filter, floor),
         Root::Any(s) => collect_top(s, k, filter, floor),
     }

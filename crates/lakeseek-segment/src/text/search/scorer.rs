@@ -313,6 +313,25 @@ impl<'a> TermScorer<'a> {
         self.prune_from(doc)
     }
 
+    /// The term's weight.
+    #[inline]
+    pub(super) fn weight(&self) -> &TermWeight {
+        &self.weight
+    }
+
+    /// The segment's document lengths.
+    #[inline]
+    pub(super) fn doc_lens(&self) -> DocLens<'a> {
+        self.lens
+    }
+
+    /// The decoded block from the current document on: doc ids and term
+    /// frequencies (see [`PostingsCursor::rest_of_block`]).
+    #[inline]
+    pub(super) fn rest_of_block(&mut self) -> (&[u32], &[u32]) {
+        self.cursor.rest_of_block()
+    }
+
     /// Documents of the segment.
     pub(super) fn num_docs(&self) -> u32 {
         self.lens.num_docs()

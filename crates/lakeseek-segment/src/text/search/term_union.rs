@@ -1,0 +1,284 @@
+//! Top-k of a disjunction of terms — the shape of every plain keyword
+//! query — by block-max MaxScore a window at a time, with the essential
+//! clauses scored a block slice at a time.
+//!
+//! The doc space is cut into windows over which every clause's block bound
+//! holds (up to the first block end of any clause, as in
+//! [`super::union::Union`]), so each clause's documents in a window are one
+//! slice of its decoded block. In a window the clauses whose bounds
+//! together cannot beat the threshold are non-essential: a document only
+//! they match cannot enter the top k. The essential clauses' slices are
+//! scored whole (lengths gathered, BM25 in one vectorized pass) and merged
+//! in clause order into per-document partial sums; a document whose partial
+//! sum plus the non-essential bounds may beat the threshold is a candidate,
+//! and the non-essential clauses are probed for it, highest bound first,
+//! while it still can.
+//!
+//! Scores are exactly `Union::score`'s: the `f32` sum of the matching
+//! clauses in clause order, from `0.0` (merging in clause order adds each
+//! clause to a document's sum in that order; a candidate with non-essential
+//! matches is re-summed over all clauses in clause order). Pruning uses the
+//! same rounding-safe bounds, so the top k is exactly an exhaustive
+//! evaluation's (the brute-force tests check documents and scores).
+
+use std::collections::BinaryHeap;
+
+use roaring::RoaringBitmap;
+
+use super::collect::{keep, sorted, Worst};
+use super::scorer::{may_beat, Scorer, TermScorer};
+use super::{ScoredDoc, TopDocs};
+use crate::text::index::{TextIndexError, BLOCK_LEN, TERMINATED};
+
+/// Most clauses this driver takes; wider disjunctions (prefix and fuzzy
+/// expansions) go through the general `Union`.
+pub(super) const MAX_CLAUSES: usize = 8;
+
+/// One essential clause's documents in the current window, scored.
+struct Slice {
+    clause: usize,
+    docs: [u32; BLOCK_LEN],
+    scores: [f32; BLOCK_LEN],
+    len: usize,
+    /// Position of the next candidate's lookup (candidates come in doc order).
+    at: usize,
+}
+
+impl Slice {
+    fn new() -> Self {
+        Slice {
+            clause: 0,
+            docs: [0; BLOCK_LEN],
+            scores: [0.0; BLOCK_LEN],
+            len: 0,
+            at: 0,
+        }
+    }
+
+    /// The score of `doc` in this clause (0 if absent); `doc` must not be
+    /// below the previous lookup's.
+    #[inline]
+    fn score_of(&mut self, doc: u32) -> f32 {
+        while self.at < self.len && self.docs[self.at] < doc {
+            self.at += 1;
+        }
+        if self.at < self.len && self.docs[self.at] == doc {
+            self.scores[self.at]
+        } else {
+            0.0
+        }
+    }
+}
+
+/// Documents and partial sums of a window, merged from the essential
+/// slices (two buffers, merged into one another).
+struct Merged {
+    docs: Vec<u32>,
+    sums: Vec<f32>,
+    next_docs: Vec<u32>,
+    next_sums: Vec<f32>,
+}
+
+impl Merged {
+    fn new(capacity: usize) -> Self {
+        Merged {
+            docs: Vec::with_capacity(capacity),
+            sums: Vec::with_capacity(capacity),
+            next_docs: Vec::with_capacity(capacity),
+            next_sums: Vec::with_capacity(capacity),
+        }
+    }
+
+    /// Starts from one slice.
+    fn reset(&mut self, s: &Slice) {
+        self.docs.clear();
+        self.sums.clear();
+        self.docs.extend_from_slice(&s.docs[..s.len]);
+        // `0.0 + x` is `x`: the first clause's score is its sum so far.
+        self.sums.extend_from_slice(&s.scores[..s.len]);
+    }
+
+    /// Adds a later clause's slice: the sum of a document in both is the sum
+    /// so far plus the clause's score, in clause order.
+    fn add(&mut self, s: &Slice) {
+        let (a_docs, a_sums) = (&self.docs, &self.sums);
+        let (b_docs, b_sums) = (&s.docs[..s.len], &s.scores[..s.len]);
+        let (out_docs, out_sums) = (&mut self.next_docs, &mut self.next_sums);
+        out_docs.clear();
+        out_sums.clear();
+        let (mut i, mut j) = (0, 0);
+        while i < a_docs.len() && j < b_docs.len() {
+            let (a, b) = (a_docs[i], b_docs[j]);
+            if a < b {
+                out_docs.push(a);
+                out_sums.push(a_sums[i]);
+                i += 1;
+            } else if b < a {
+                out_docs.push(b);
+                out_sums.push(b_sums[j]);
+                j += 1;
+            } else {
+                out_docs.push(a);
+                out_sums.push(a_sums[i] + b_sums[j]);
+                i += 1;
+                j += 1;
+            }
+        }
+        out_docs.extend_from_slice(&a_docs[i..]);
+        out_sums.extend_from_slice(&a_sums[i..]);
+        out_docs.extend_from_slice(&b_docs[j..]);
+        out_sums.extend_from_slice(&b_sums[j..]);
+        std::mem::swap(&mut self.docs, &mut self.next_docs);
+        std::mem::swap(&mut self.sums, &mut self.next_sums);
+    }
+}
+
+/// The `k` best documents of the disjunction of `clauses` (in clause order)
+/// scoring above `floor`, among those in `filter`; `clauses` holds at most
+/// [`MAX_CLAUSES`].
+pub(super) fn collect_top_term_or(
+    mut clauses: Vec<TermScorer<'_>>,
+    k: usize,
+    filter: Option<&RoaringBitmap>,
+    floor: f32,
+) -> Result<TopDocs, TextIndexError> {
+    let n = clauses.len();
+    debug_assert!(n <= MAX_CLAUSES);
+    let mut heap: BinaryHeap<Worst> = BinaryHeap::with_capacity(k.min(1 << 16) + 1);
+    let mut threshold = floor;
+    let mut docs_scored = 0u64;
+    let mut bounds = vec![0f32; n];
+    let mut by_bound: Vec<usize> = (0..n).collect();
+    let mut essential: Vec<usize> = Vec::with_capacity(n);
+    let mut slices: Vec<Slice> = (0..n).map(|_| Slice::new()).collect();
+    let mut merged = Merged::new(n * BLOCK_LEN);
+    let mut lens = [0u32; BLOCK_LEN];
+    let mut probe_scores = vec![0f32; n];
+
+    let mut start = clauses.iter().map(|c| c.doc()).min().unwrap_or(TERMINATED);
+    while start != TERMINATED {
+        // The window: up to the first block end of any clause, where every
+        // clause's block bound holds.
+        let mut end = TERMINATED;
+        for (c, b) in clauses.iter_mut().zip(&mut bounds) {
+            end = end.min(c.shallow_seek(start));
+            *b = c.block_max_score();
+        }
+        by_bound.sort_unstable_by(|&a, &b| bounds[a].total_cmp(&bounds[b]).then(a.cmp(&b)));
+        let mut ne_sum = 0f64;
+        let mut non_essential = 0;
+        for (j, &i) in by_bound.iter().enumerate() {
+            let next = ne_sum + f64::from(bounds[i]);
+            if may_beat(next, j + 1, threshold) {
+                break;
+            }
+            ne_sum = next;
+            non_essential = j + 1;
+        }
+        if non_essential == n {
+            start = end.saturating_add(1);
+            continue;
+        }
+
+        // Score the essential clauses' slices of the window, in clause order.
+        essential.clear();
+        essential.extend_from_slice(&by_bound[non_essential..]);
+        essential.sort_unstable();
+        let mut live = 0;
+        for &i in &essential {
+            let c = &mut clauses[i];
+            if c.doc() < start {
+                c.seek(start);
+            }
+            let weight = *c.weight();
+            let doc_lens = c.doc_lens();
+            let (docs, tfs) = c.rest_of_block();
+            let m = docs.partition_point(|&d| d <= end);
+            if m == 0 {
+                continue;
+            }
+            let s = &mut slices[live];
+            s.clause = i;
+            s.len = m;
+            s.at = 0;
+            s.docs[..m].copy_from_slice(&docs[..m]);
+            doc_lens.get_many(&docs[..m], &tfs[..m], 0, &mut lens[..m]);
+            weight.score_block(&tfs[..m], &lens[..m], &mut s.scores[..m]);
+            docs_scored += m as u64;
+            live += 1;
+        }
+        if live == 0 {
+            start = end.saturating_add(1);
+            continue;
+        }
+        merged.reset(&slices[0]);
+        for s in &slices[1..live] {
+            merged.add(s);
+        }
+
+        // Candidates: partial sums that, with the non-essential bounds, may
+        // beat the threshold.
+        for (at, &d) in merged.docs.iter().enumerate() {
+            let partial = f64::from(merged.sums[at]);
+            if !may_beat(partial + ne_sum, n, threshold) || filter.is_some_and(|f| !f.contains(d)) {
+                continue;
+            }
+            if non_essential == 0 {
+                // Every clause is essential: the merged sum is the score.
+                let score = merged.sums[at];
+                if score > threshold {
+                    keep(&mut heap, k, ScoredDoc { doc: d, score }, &mut threshold);
+                }
+                continue;
+            }
+            // Probe the non-essential clauses, highest bound first, while
+            // the document can still beat the threshold.
+            let mut partial = partial;
+            let mut remaining = ne_sum;
+            let mut beaten = false;
+            for &j in by_bound[..non_essential].iter().rev() {
+                remaining -= f64::from(bounds[j]);
+                let c = &mut clauses[j];
+                let on = if c.doc() < d { c.seek(d) } else { c.doc() };
+                if on == d {
+                    let cheap = f64::from(c.cheap_bound().min(bounds[j]));
+                    if !may_beat(partial + remaining + cheap, n, threshold) {
+                        beaten = true;
+                        break;
+                    }
+                    let s = c.score();
+                    probe_scores[j] = s;
+                    partial += f64::from(s);
+                }
+                if !may_beat(partial + remaining, n, threshold) {
+                    beaten = true;
+                    break;
+                }
+            }
+            if !beaten {
+                // The score over every clause, in clause order.
+                let mut score = 0.0f32;
+                let mut e = 0;
+                for (i, &p) in probe_scores.iter().enumerate() {
+                    if e < live && slices[e].clause == i {
+                        score += slices[e].score_of(d);
+                        e += 1;
+                    } else {
+                        score += p;
+                    }
+                }
+                if score > threshold {
+                    keep(&mut heap, k, ScoredDoc { doc: d, score }, &mut threshold);
+                }
+            }
+            for &j in &by_bound[..non_essential] {
+                probe_scores[j] = 0.0;
+            }
+        }
+        start = end.saturating_add(1);
+    }
+    if let Some(e) = clauses.iter_mut().find_map(|c| c.take_error()) {
+        return Err(e);
+    }
+    Ok(sorted(heap, docs_scored))
+}
