@@ -568,3 +568,53 @@ fn scores_do_not_depend_on_segmentation() {
         }
     }
 }
+
+#[test]
+fn exact_phrases_of_frequent_terms_match_brute_force() {
+    // Phrases whose every term is frequent: the best-bounded-first top-k
+    // (the rarest term with hundreds of documents) against brute force,
+    // with filters and floors (check_query), short and long documents.
+    let mut rng = StdRng::seed_from_u64(7);
+    let c = Corpus::random(&mut rng, 6000, 60);
+    let r = c.reader();
+    let frequent: Vec<String> = c
+        .vocab
+        .iter()
+        .filter(|t| c.global_df(t) >= 300)
+        .cloned()
+        .collect();
+    assert!(frequent.len() >= 10, "the corpus has frequent terms");
+    for _ in 0..40 {
+        let n = rng.random_range(2..=3);
+        let terms: Vec<(String, u32)> = (0..n)
+            .map(|i| {
+                let t = frequent[rng.random_range(0..frequent.len())].clone();
+                (t, i as u32)
+            })
+            .collect();
+        check_query(&Q::Phrase(terms, 0), &c, &r, &mut rng);
+    }
+
+    // Equal bounds and equal scores everywhere: documents of four tokens in
+    // a few patterns, shuffled, so that the k-th score is shared by many
+    // matches and by as many non-matches' bounds.
+    let patterns: [&[&str]; 4] = [
+        &["a", "b", "c", "d"],
+        &["b", "a", "c", "d"],
+        &["c", "a", "b", "d"],
+        &["a", "b", "a", "b"],
+    ];
+    let docs: Vec<Vec<String>> = (0..3000)
+        .map(|_| {
+            let p = patterns[[0, 0, 1, 1, 1, 2, 3][rng.random_range(0..7)]];
+            p.iter().map(|t| t.to_string()).collect()
+        })
+        .collect();
+    let vocab = ["a", "b", "c", "d"].map(String::from).to_vec();
+    let c = Corpus::new(docs, vocab);
+    let r = c.reader();
+    for phrase in [["a", "b"], ["c", "a"], ["b", "a"]] {
+        let terms = vec![(phrase[0].into(), 0), (phrase[1].into(), 1)];
+        check_query(&Q::Phrase(terms, 0), &c, &r, &mut rng);
+    }
+}

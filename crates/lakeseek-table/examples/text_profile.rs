@@ -77,8 +77,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             queries.len()
         );
         let mut times: BTreeMap<&str, Vec<Duration>> = BTreeMap::new();
+        let mut per_query: Vec<Vec<Duration>> = vec![Vec::new(); queries.len()];
         for round in 0..rounds {
-            for (band, q) in &queries {
+            for (i, (band, q)) in queries.iter().enumerate() {
                 let t = Instant::now();
                 table
                     .text_search(&snapshot, &TextSearch::new(q, 10))
@@ -86,7 +87,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 if round > 0 {
                     times.entry(band).or_default().push(t.elapsed());
                     times.entry("all").or_default().push(t.elapsed());
+                    per_query[i].push(t.elapsed());
                 }
+            }
+        }
+        // PER_QUERY=1: each query's median, slowest last.
+        if std::env::var_os("PER_QUERY").is_some() {
+            let mut medians: Vec<(Duration, &str)> = per_query
+                .iter_mut()
+                .zip(&queries)
+                .filter(|(t, _)| !t.is_empty())
+                .map(|(t, (_, q))| {
+                    t.sort();
+                    (t[t.len() / 2], q.as_str())
+                })
+                .collect();
+            medians.sort();
+            for (t, q) in medians {
+                println!("{t:>10.1?}  {q}");
             }
         }
         for (band, mut t) in times {

@@ -14,7 +14,7 @@ use super::{Matcher, ScoredDoc, TopDocs};
 use crate::text::index::{TextIndexError, BLOCK_LEN, TERMINATED};
 
 /// Heap entry ordered so that the heap's top is the worst hit.
-pub(super) struct Worst(ScoredDoc);
+pub(super) struct Worst(pub(super) ScoredDoc);
 
 impl PartialEq for Worst {
     fn eq(&self, other: &Self) -> bool {
@@ -151,6 +151,23 @@ pub(super) fn keep(
     }
     *threshold = heap.peek().map_or(*threshold, |w| w.0.score);
     true
+}
+
+/// Offers `hit` to the best `k` in any doc order: it goes in if the heap
+/// is not full or it ranks before the worst hit (a higher score, or an
+/// equal score and a smaller doc id), which then leaves.
+pub(super) fn offer(heap: &mut BinaryHeap<Worst>, k: usize, hit: ScoredDoc) {
+    if heap.len() < k {
+        heap.push(Worst(hit));
+        return;
+    }
+    if let Some(worst) = heap.peek() {
+        let w = worst.0;
+        if hit.score > w.score || (hit.score == w.score && hit.doc < w.doc) {
+            heap.pop();
+            heap.push(Worst(hit));
+        }
+    }
 }
 
 /// Whether `filter` keeps enough of a segment's rows for block-at-a-time

@@ -28,6 +28,7 @@ mod boolean;
 mod collect;
 mod compile;
 mod phrase;
+mod phrase_top;
 mod scorer;
 mod term_union;
 mod union;
@@ -195,6 +196,11 @@ pub fn top_k_above(
 ) -> Result<TopDocs, TextIndexError> {
     if k == 0 {
         return Ok(TopDocs::default());
+    }
+    if let Matcher::Phrase(p) = &matcher {
+        if let Some(top) = phrase_top::top_k_phrase(p, k, filter, floor)? {
+            return Ok(top);
+        }
     }
     match compile_root(matcher)? {
         Root::Empty => Ok(TopDocs::default()),

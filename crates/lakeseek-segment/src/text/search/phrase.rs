@@ -15,7 +15,7 @@
 //! The score is BM25 of the phrase frequency, with the weight the caller
 //! built from the summed idf of the phrase's terms.
 
-use super::scorer::{bound_score_scaled, with_slack, Scorer};
+use super::scorer::{bound_score, bound_score_scaled, Scorer};
 use crate::text::bm25::TermWeight;
 use crate::text::index::{BlockBound, DocLens, PostingsCursor, TextIndexError, TERMINATED};
 
@@ -312,8 +312,8 @@ impl<'a> PhraseScorer<'a> {
                 return self.terminate();
             }
             if self.pruning && t > self.checked_until {
-                let end = self.shallow_seek(t);
-                if self.block_max_score() <= self.threshold {
+                let (end, may_beat) = self.window_may_beat(t);
+                if !may_beat {
                     if end == TERMINATED {
                         return self.terminate();
                     }
@@ -321,6 +321,15 @@ impl<'a> PhraseScorer<'a> {
                     continue;
                 }
                 self.checked_until = end;
+            }
+            // An exact phrase occurs at most as often as its rarest term,
+            // which leads: bound the candidate from the lead's frequency
+            // alone before seeking any other term. Most candidates of a
+            // phrase with a common word stop here once the threshold is set,
+            // and never pay for the common word's blocks.
+            if self.pruning && self.slop == 0 && self.lead_bound(t) <= self.threshold {
+                t = self.lead().advance();
+                continue;
             }
             for k in 1..self.order.len() {
                 let i = self.order[k];
@@ -353,8 +362,69 @@ impl<'a> PhraseScorer<'a> {
         }
     }
 
+    /// The end of the window starting at `t` over which the blocks' bounds
+    /// hold, and whether a document of it may beat the threshold. An exact
+    /// phrase occurs at most as often as its rarest term, so the lead's
+    /// block alone bounds it: that spares a walk through the skip lists of
+    /// common words for every window. A sloppy phrase takes every term's.
+    fn window_may_beat(&mut self, t: u32) -> (u32, bool) {
+        if self.slop == 0 {
+            let lead = &mut self.cursors[self.order[0]];
+            let end = lead.shallow_seek(t);
+            let (tf, len) = lead.block_corner();
+            let beaten = self.weight.score(tf, len) <= self.threshold
+                || bound_score(&self.weight, &lead.block_bound()) <= self.threshold;
+            return (end, !beaten);
+        }
+        let end = self.shallow_seek(t);
+        let beaten =
+            self.block_corner_score() <= self.threshold || self.block_max_score() <= self.threshold;
+        (end, !beaten)
+    }
+
+    /// The score of the blocks' corner, the block-max pointers' blocks
+    /// taken together: the most the phrase can occur in one of their
+    /// documents (the smallest of the terms' largest frequencies for an
+    /// exact phrase, their sum for a sloppy one) at the longest of their
+    /// shortest lengths. Every step of a score is monotone in `f32`, so this
+    /// bounds the phrase's score in every document the blocks share exactly,
+    /// with no rounding slack: a block whose best can only tie the threshold
+    /// is passed over (with exact lengths and frequencies of one, ties are
+    /// the rule among short documents).
+    fn block_corner_score(&self) -> f32 {
+        let mut cap = if self.slop == 0 { u32::MAX } else { 0 };
+        let mut min_len = 0;
+        for c in &self.cursors {
+            let (max_tf, len) = c.block_corner();
+            cap = if self.slop == 0 {
+                cap.min(max_tf)
+            } else {
+                cap.saturating_add(max_tf)
+            };
+            min_len = min_len.max(len);
+        }
+        self.weight.score(cap, min_len)
+    }
+
+    /// An upper bound of an exact phrase's score in `doc`, on which the
+    /// lead sits, from the lead's frequency: first at its block's shortest
+    /// length, then, if that does not settle it, at `doc`'s length. Exact,
+    /// like [`PhraseScorer::doc_bound`].
+    fn lead_bound(&mut self, doc: u32) -> f32 {
+        let lead = &mut self.cursors[self.order[0]];
+        let tf = lead.freq();
+        let (_, min_len) = lead.decoded_block_min_len();
+        let cheap = self.weight.score(tf, min_len);
+        if cheap <= self.threshold {
+            return cheap;
+        }
+        self.weight.score(tf, self.lens.get(doc))
+    }
+
     /// An upper bound of the score of `doc`, on which every cursor sits,
-    /// from the terms' frequencies alone (with rounding slack).
+    /// from the terms' frequencies alone: exact, with no rounding slack (a
+    /// phrase occurs at most `cap` times and the score is monotone in the
+    /// frequency and the length, step by step in `f32`).
     fn doc_bound(&mut self, doc: u32) -> f32 {
         let freqs = self.cursors.iter_mut().map(|c| c.freq());
         let cap = if self.slop == 0 {
@@ -371,11 +441,11 @@ impl<'a> PhraseScorer<'a> {
             .map(|c| c.decoded_block_min_len().1)
             .max()
             .unwrap_or(0);
-        let cheap = with_slack(self.weight.score(cap, min_len));
+        let cheap = self.weight.score(cap, min_len);
         if cheap <= self.threshold {
             return cheap;
         }
-        with_slack(self.weight.score(cap, self.lens.get(doc)))
+        self.weight.score(cap, self.lens.get(doc))
     }
 
     fn positions_freq(&mut self) -> Result<f32, TextIndexError> {

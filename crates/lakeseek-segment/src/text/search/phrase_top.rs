@@ -1,0 +1,207 @@
+//! Top-k of an exact phrase, best-bounded documents first.
+//!
+//! An exact phrase occurs in a document at most as often as its rarest
+//! term, so that term's frequency and the document's length bound the
+//! phrase's score there — exactly, since the score is monotone in both,
+//! step by step in `f32`. A doc-order scan meets its matches in no useful
+//! order, and until its threshold is high every candidate costs seeks into
+//! the other terms (common words, with dense postings) and a positions
+//! check. Here the rarest term's documents are bounded first (a vectorized
+//! pass, like a single-term query) and the phrase is checked in the
+//! best-bounded ones, a doc-ordered batch at a time (each batch twice the
+//! last, with cursors of its own), until no document left can rank among
+//! the k found: its bound is below the k-th score. Then the k found are the
+//! top k.
+//!
+//! Used when the phrase is expected to occur often in the segment (the
+//! k best are then among the best-bounded candidates); otherwise, and for
+//! sloppy phrases, the doc-order scan runs.
+//!
+//! Exact: every document left unchecked has a bound, hence a score, below
+//! the k-th found (a bound equal to it is still checked, since an equal
+//! score with a smaller doc id ranks first), and the found ones are ranked
+//! by score and doc id as the scan ranks them.
+
+use std::collections::BinaryHeap;
+
+use roaring::RoaringBitmap;
+
+use super::collect::{offer, sorted, Worst};
+use super::phrase::PhraseScratch;
+use super::{PhraseMatcher, ScoredDoc, TopDocs};
+use crate::text::bm25::TermWeight;
+use crate::text::index::{DocLens, PostingsCursor, TextIndexError, BLOCK_LEN, TERMINATED};
+
+/// The bounding pass reads the rarest term's every posting and length;
+/// past this many documents (every term common, the bound a common word's
+/// frequency and so loose) the doc-order scan does better.
+const MAX_LEAD_DOCS: u32 = 1 << 16;
+
+/// Below this many documents of the rarest term the scan is cheap anyway.
+const MIN_LEAD_DOCS: u32 = 256;
+
+/// Best-first pays when the phrase has many matches, so that the k best
+/// are among the best-bounded candidates; with few (terms that rarely meet)
+/// it checks nearly every candidate, in scattered order, where the scan
+/// checks them in doc order. It is used when the segment is expected to
+/// hold this many matches per hit asked for.
+const MATCHES_PER_HIT: usize = 4;
+
+/// The first batch of candidates checked; each next batch doubles.
+const FIRST_BATCH: usize = 64;
+
+/// The top `k` of the phrase `p` above `floor` within `filter`, or `None`
+/// when `p` is not an exact phrase with a rarest term of a size this
+/// method suits (the caller scans instead).
+pub(super) fn top_k_phrase(
+    p: &PhraseMatcher<'_>,
+    k: usize,
+    filter: Option<&RoaringBitmap>,
+    floor: f32,
+) -> Result<Option<TopDocs>, TextIndexError> {
+    if p.slop != 0 || k == 0 {
+        return Ok(None);
+    }
+    let Some(lead) = (0..p.terms.len()).min_by_key(|&i| (p.terms[i].0.doc_freq(), i)) else {
+        return Ok(None);
+    };
+    if !(MIN_LEAD_DOCS..=MAX_LEAD_DOCS).contains(&p.terms[lead].0.doc_freq())
+        || expected_matches(p) < (MATCHES_PER_HIT * k) as f64
+    {
+        return Ok(None);
+    }
+    let mut candidates = bounded_candidates(p, lead, filter, floor)?;
+    let mut heap: BinaryHeap<Worst> = BinaryHeap::with_capacity(k + 1);
+    let mut check = Checker::new(p);
+    let mut docs_scored = 0u64;
+    let mut batch = FIRST_BATCH;
+    let mut rest = &mut candidates[..];
+    while !rest.is_empty() {
+        let b = batch.min(rest.len());
+        if b < rest.len() {
+            rest.select_nth_unstable_by(b - 1, |a, c| c.0.total_cmp(&a.0).then(a.1.cmp(&c.1)));
+        }
+        let (now, later) = rest.split_at_mut(b);
+        now.sort_unstable_by_key(|c| c.1);
+        check.restart(p)?;
+        for &(_, doc) in now.iter() {
+            if let Some(score) = check.score(doc)? {
+                docs_scored += 1;
+                if score > floor {
+                    offer(&mut heap, k, ScoredDoc { doc, score });
+                }
+            }
+        }
+        rest = later;
+        batch *= 2;
+        // Done once no document left can rank among the k found.
+        if heap.len() == k {
+            let kth = heap.peek().map_or(f32::INFINITY, |w| w.0.score);
+            if rest.iter().all(|c| c.0 < kth) {
+                break;
+            }
+        }
+    }
+    Ok(Some(sorted(heap, docs_scored)))
+}
+
+/// The phrase's expected number of occurrences in the segment were its
+/// terms placed independently: tokens times the product of the terms'
+/// shares of them.
+fn expected_matches(p: &PhraseMatcher<'_>) -> f64 {
+    let tokens = p.reader.total_tokens().max(1) as f64;
+    p.terms.iter().fold(tokens, |e, (info, _, _)| {
+        e * (info.total_term_freq() as f64 / tokens)
+    })
+}
+
+/// `(bound, doc)` for every document of the lead term (within `filter`)
+/// whose bound beats `floor`.
+fn bounded_candidates(
+    p: &PhraseMatcher<'_>,
+    lead: usize,
+    filter: Option<&RoaringBitmap>,
+    floor: f32,
+) -> Result<Vec<(f32, u32)>, TextIndexError> {
+    let mut cursor = p.reader.postings(&p.terms[lead].0)?;
+    let lens = p.reader.doc_lens();
+    let mut out = Vec::with_capacity(cursor.doc_freq() as usize);
+    let mut block_lens = [0u32; BLOCK_LEN];
+    let mut bounds = [0f32; BLOCK_LEN];
+    while cursor.doc() != TERMINATED {
+        let last = cursor.decoded_block_last();
+        let (docs, tfs) = cursor.rest_of_block();
+        let n = docs.len();
+        lens.get_many(docs, tfs, 0, &mut block_lens[..n]);
+        p.weight
+            .score_block(tfs, &block_lens[..n], &mut bounds[..n]);
+        for (&doc, &bound) in docs.iter().zip(&bounds[..n]) {
+            // `!(bound <= floor)`: a NaN bound stays a candidate.
+            if !(bound <= floor) && filter.is_none_or(|f| f.contains(doc)) {
+                out.push((bound, doc));
+            }
+        }
+        if last == TERMINATED {
+            break;
+        }
+        cursor.seek(last.saturating_add(1));
+    }
+    match cursor.take_error() {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
+}
+
+/// Checks the phrase in given documents, in increasing doc order, with
+/// cursors of its own (restarted for every batch).
+struct Checker<'a> {
+    cursors: Vec<PostingsCursor<'a>>,
+    weight: TermWeight,
+    lens: DocLens<'a>,
+    offsets: Vec<u32>,
+    groups: Vec<u32>,
+    buffers: Vec<Vec<u32>>,
+    scratch: PhraseScratch,
+}
+
+impl<'a> Checker<'a> {
+    fn new(p: &PhraseMatcher<'a>) -> Self {
+        Checker {
+            cursors: Vec::with_capacity(p.terms.len()),
+            weight: p.weight,
+            lens: p.reader.doc_lens(),
+            offsets: p.terms.iter().map(|t| t.1).collect(),
+            groups: p.terms.iter().map(|t| t.2).collect(),
+            buffers: vec![Vec::new(); p.terms.len()],
+            scratch: PhraseScratch::default(),
+        }
+    }
+
+    fn restart(&mut self, p: &PhraseMatcher<'a>) -> Result<(), TextIndexError> {
+        self.cursors.clear();
+        for (info, _, _) in &p.terms {
+            self.cursors.push(p.reader.postings(info)?);
+        }
+        Ok(())
+    }
+
+    /// The phrase's score in `doc`, as `PhraseScorer` computes it, or
+    /// `None` where it does not occur.
+    fn score(&mut self, doc: u32) -> Result<Option<f32>, TextIndexError> {
+        for c in &mut self.cursors {
+            if c.seek(doc) != doc {
+                return match c.take_error() {
+                    Some(e) => Err(e),
+                    None => Ok(None),
+                };
+            }
+        }
+        for (c, buf) in self.cursors.iter_mut().zip(&mut self.buffers) {
+            c.positions(buf)?;
+        }
+        let freq = self
+            .scratch
+            .freq(&self.buffers, &self.offsets, &self.groups, 0);
+        Ok((freq > 0.0).then(|| self.weight.score_freq(freq, self.lens.get(doc))))
+    }
+}
