@@ -484,6 +484,32 @@ fn ties_are_broken_by_doc_id() {
 }
 
 #[test]
+fn ties_with_a_later_better_block_keep_the_smallest_ids() {
+    // One document late in the term's postings beats all others, so its
+    // block is searched first when blocks go best bound first; the hits
+    // that tie after it must still be the smallest doc ids, from blocks
+    // whose bound only equals the k-th score.
+    let docs: Vec<Vec<String>> = (0..1000)
+        .map(|i| {
+            if i == 900 {
+                vec!["y".into(), "y".into()]
+            } else {
+                vec!["y".into(), "z".into()]
+            }
+        })
+        .collect();
+    let c = Corpus::new(docs, vec!["y".into(), "z".into()]);
+    let r = c.reader();
+    let mut rng = StdRng::seed_from_u64(11);
+    check_query(&Q::Term("y".into(), 1.0), &c, &r, &mut rng);
+    let top = top_k(to_matcher(&Q::Term("y".into(), 1.0), &c, &r), 4, None).unwrap();
+    assert_eq!(
+        top.hits.iter().map(|h| h.doc).collect::<Vec<_>>(),
+        [900, 0, 1, 2]
+    );
+}
+
+#[test]
 fn pruning_skips_work_on_frequent_terms() {
     let mut rng = StdRng::seed_from_u64(3);
     let c = Corpus::random(&mut rng, 20_000, 300);

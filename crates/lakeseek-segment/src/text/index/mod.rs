@@ -21,7 +21,7 @@ mod vocab;
 mod writer;
 
 pub use bound::{BlockBound, MAX_PAIRS};
-pub use postings::PostingsCursor;
+pub use postings::{BlockSummary, PostingsCursor};
 pub use reader::{TermsMatching, TextIndexReader};
 pub use writer::TextIndexBuilder;
 

@@ -283,6 +283,74 @@ impl<'a> PostingsCursor<'a> {
         !any_pair
     }
 
+    /// Number of postings blocks of the term.
+    #[inline]
+    pub fn num_blocks(&self) -> u32 {
+        self.num_blocks
+    }
+
+    /// What the skip table says of block `j` without decoding it: its last
+    /// doc id, a lower bound of its first (the previous block's last plus
+    /// one), its corner `(max_tf, min_len)` and its bound pairs. `None` for
+    /// a block past the end or an unreadable entry (the caller then decodes
+    /// the block, which reports the corruption).
+    pub fn block_summary(&self, j: u32) -> Option<BlockSummary> {
+        if j >= self.num_blocks || self.num_blocks == 1 {
+            return None;
+        }
+        let (codes, min_len) = self.skip_bound_codes(j)?;
+        let last = read_u32(self.skip, j as usize * self.skip_stride + SKIP_LAST_DOC)?;
+        let first = if j == 0 {
+            0
+        } else {
+            read_u32(
+                self.skip,
+                (j - 1) as usize * self.skip_stride + SKIP_LAST_DOC,
+            )?
+            .saturating_add(1)
+        };
+        let mut pairs = [(0u32, 0u32); MAX_PAIRS];
+        let mut n = 0;
+        for pair in decode_pairs(codes) {
+            pairs[n] = pair;
+            n += 1;
+        }
+        if n == 0 {
+            return None;
+        }
+        let max_tf = pairs[..n].iter().map(|p| p.0).max().unwrap_or(u32::MAX);
+        Some(BlockSummary {
+            first,
+            last,
+            corner: (max_tf, min_len),
+            bound: BlockBound::from_pairs(&pairs[..n], min_len),
+        })
+    }
+
+    /// Decodes block `j` and puts the cursor (and its block-max pointer) on
+    /// its first document, in any order: for callers that visit blocks by
+    /// their bounds rather than by doc id. Every check of the block itself
+    /// still applies; after it the cursor moves forward from there as usual.
+    pub fn load_block_at(&mut self, j: u32) -> Result<(), TextIndexError> {
+        if j >= self.num_blocks || self.inline {
+            return Err(corrupt("block number"));
+        }
+        // Forget the block the cursor was on: going back is intended here.
+        self.block_len = 0;
+        self.pos_block = u32::MAX;
+        self.skip_idx = j;
+        match self.load_block(j) {
+            Ok(()) => {
+                self.skip_idx = j;
+                Ok(())
+            }
+            Err(e) => {
+                self.terminate();
+                Err(e)
+            }
+        }
+    }
+
     /// `(max_tf, min_len)` of the block the block-max pointer is on, read
     /// straight from the skip entry: no document of the block has a larger
     /// term frequency or a shorter length, so (scores rising with the
@@ -696,6 +764,19 @@ impl<'a> PostingsCursor<'a> {
         }
         self.pos_chunks_done = last + 1;
     }
+}
+
+/// A block as its skip entry describes it (see
+/// [`PostingsCursor::block_summary`]).
+#[derive(Debug, Clone, Copy)]
+pub struct BlockSummary {
+    /// No doc of the block is below this.
+    pub first: u32,
+    pub last: u32,
+    /// `(max_tf, min_len)`: no doc of the block has a larger frequency or a
+    /// shorter length.
+    pub corner: (u32, u32),
+    pub bound: BlockBound,
 }
 
 /// The `(tf, len)` pairs of a skip entry's bound codes; a zero frequency

@@ -8,7 +8,7 @@ use std::collections::BinaryHeap;
 use roaring::RoaringBitmap;
 
 use super::compile::{compile_root, Root};
-use super::scorer::{Scorer, TermScorer};
+use super::scorer::{bound_score, Scorer, TermScorer};
 use super::union::Union;
 use super::{Matcher, ScoredDoc, TopDocs};
 use crate::text::index::{TextIndexError, BLOCK_LEN, TERMINATED};
@@ -126,6 +126,121 @@ pub(super) fn collect_top_term(
             s.set_threshold(threshold);
         }
         doc = s.next_block();
+    }
+    if let Some(e) = s.take_error() {
+        return Err(e);
+    }
+    Ok(sorted(heap, docs_scored))
+}
+
+/// Fewest blocks for which [`collect_top_term_best_first`] orders them;
+/// with fewer, doc order loses nothing.
+pub(super) const BEST_FIRST_MIN_BLOCKS: u32 = 3;
+
+/// A block of the term, by its score bound.
+struct BlockByBound {
+    /// The smaller of the corner's exact score and the pairs' (slack) bound.
+    upper: f32,
+    /// Whether `upper` is the corner's exact score, reachable by a document
+    /// scoring exactly it (the pairs' bound, with its slack, is not).
+    exact: bool,
+    first: u32,
+    block: u32,
+}
+
+impl PartialEq for BlockByBound {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for BlockByBound {}
+impl PartialOrd for BlockByBound {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for BlockByBound {
+    /// Highest bound first, then the earlier block.
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.upper
+            .total_cmp(&other.upper)
+            .then(other.block.cmp(&self.block))
+    }
+}
+
+/// [`collect_top_term`], visiting the blocks best bound first: the top
+/// documents sit in the blocks with the best bounds, so the threshold is
+/// high after the first few, and the visit ends at the first block whose
+/// bound cannot beat it (or tie it with a smaller doc id). Hits are
+/// gathered out of doc order, so ties are settled by [`offer`], and a block
+/// whose exact bound equals the k-th score is still visited when it starts
+/// before the k-th hit's doc id. Used without a filter or with a dense one.
+pub(super) fn collect_top_term_best_first(
+    s: &mut TermScorer<'_>,
+    k: usize,
+    filter: Option<&RoaringBitmap>,
+    floor: f32,
+) -> Result<TopDocs, TextIndexError> {
+    let weight = *s.weight();
+    let mut order = BinaryHeap::with_capacity(s.num_blocks() as usize);
+    for j in 0..s.num_blocks() {
+        let (upper, exact, first) = match s.block_summary(j) {
+            Some(b) => {
+                let corner = weight.score(b.corner.0, b.corner.1);
+                let pairs = bound_score(&weight, &b.bound);
+                (corner.min(pairs), corner <= pairs, b.first)
+            }
+            // Unreadable: visit it first; decoding it reports the corruption.
+            None => (f32::INFINITY, true, 0),
+        };
+        // Nothing in the block can beat the floor (a NaN bound is kept).
+        if upper <= floor {
+            continue;
+        }
+        order.push(BlockByBound {
+            upper: if upper.is_nan() { f32::INFINITY } else { upper },
+            exact,
+            first,
+            block: j,
+        });
+    }
+    let mut heap: BinaryHeap<Worst> = BinaryHeap::with_capacity(k.min(1 << 16) + 1);
+    let mut scores = [0f32; BLOCK_LEN];
+    let mut docs_scored = 0u64;
+    if floor > f32::NEG_INFINITY {
+        s.set_threshold(floor);
+    }
+    let mut cut = floor;
+    while let Some(b) = order.pop() {
+        if heap.len() == k {
+            let worst = heap.peek().map(|w| w.0);
+            if let Some(w) = worst {
+                if b.upper < w.score {
+                    break;
+                }
+                if b.upper == w.score && !(b.exact && b.first < w.doc) {
+                    continue;
+                }
+            }
+        }
+        s.load_block_at(b.block)?;
+        let docs = s.score_rest_of_block(&mut scores);
+        docs_scored += docs.len() as u64;
+        for (&doc, &score) in docs.iter().zip(&scores) {
+            if score > cut && filter.is_none_or(|f| f.contains(doc)) {
+                offer(&mut heap, k, ScoredDoc { doc, score });
+            }
+        }
+        if heap.len() == k {
+            // Equal scores may still enter (with smaller doc ids): prune
+            // strictly below the k-th score.
+            let kth = heap.peek().map_or(cut, |w| w.0.score);
+            let next = kth.next_down().max(floor);
+            if next != cut {
+                cut = next;
+                s.set_threshold(cut);
+            }
+        }
     }
     if let Some(e) = s.take_error() {
         return Err(e);

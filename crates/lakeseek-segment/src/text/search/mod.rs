@@ -205,7 +205,11 @@ pub fn top_k_above(
     match compile_root(matcher)? {
         Root::Empty => Ok(TopDocs::default()),
         Root::Term(mut s) if dense_filter(filter, s.num_docs()) => {
-            collect_top_term(&mut s, k, filter, floor)
+            if s.num_blocks() >= collect::BEST_FIRST_MIN_BLOCKS {
+                collect::collect_top_term_best_first(&mut s, k, filter, floor)
+            } else {
+                collect_top_term(&mut s, k, filter, floor)
+            }
         }
         Root::Term(s) => collect_top(s, k, filter, floor),
         Root::TermOr(s) if s.len() <= term_union::MAX_CLAUSES => {

@@ -3,8 +3,8 @@
 
 use crate::text::bm25::TermWeight;
 use crate::text::index::{
-    BlockBound, DocLens, PostingsCursor, TermInfo, TextIndexError, TextIndexReader, BLOCK_LEN,
-    TERMINATED,
+    BlockBound, BlockSummary, DocLens, PostingsCursor, TermInfo, TextIndexError, TextIndexReader,
+    BLOCK_LEN, TERMINATED,
 };
 
 /// How far [`TermScorer::min_competitive_tf`] looks: frequencies past it
@@ -330,6 +330,22 @@ impl<'a> TermScorer<'a> {
     #[inline]
     pub(super) fn rest_of_block(&mut self) -> (&[u32], &[u32]) {
         self.cursor.rest_of_block()
+    }
+
+    /// Postings blocks of the term.
+    pub(super) fn num_blocks(&self) -> u32 {
+        self.cursor.num_blocks()
+    }
+
+    /// Block `j` as the skip table describes it.
+    pub(super) fn block_summary(&self, j: u32) -> Option<BlockSummary> {
+        self.cursor.block_summary(j)
+    }
+
+    /// Decodes block `j`, in any order (see
+    /// [`PostingsCursor::load_block_at`]).
+    pub(super) fn load_block_at(&mut self, j: u32) -> Result<(), TextIndexError> {
+        self.cursor.load_block_at(j)
     }
 
     /// Documents of the segment.
