@@ -136,8 +136,9 @@ fn bounded_candidates(
         p.weight
             .score_block(tfs, &block_lens[..n], &mut bounds[..n]);
         for (&doc, &bound) in docs.iter().zip(&bounds[..n]) {
-            // `!(bound <= floor)`: a NaN bound stays a candidate.
-            if !(bound <= floor) && filter.is_none_or(|f| f.contains(doc)) {
+            // A NaN bound stays a candidate.
+            let beats = bound > floor || bound.is_nan();
+            if beats && filter.is_none_or(|f| f.contains(doc)) {
                 out.push((bound, doc));
             }
         }
