@@ -54,7 +54,14 @@ impl Catalog {
         self
     }
 
-    /// Checkpoints every `interval` versions (0 disables checkpoints).
+    /// Keeps up to `bytes` of opened index sections (text and vector, each;
+    /// default [`crate::DEFAULT_READER_CACHE_BYTES`]) for tables opened from
+    /// now on.
+    pub fn with_reader_cache_bytes(mut self, bytes: usize) -> Self {
+        self.readers = Arc::new(ReaderCache::new(bytes));
+        self
+    }
+
     /// Sets when WAL rows are folded into segments.
     pub fn with_wal_options(mut self, options: WalOptions) -> Self {
         self.wal_options = options;
@@ -70,6 +77,7 @@ impl Catalog {
             .clone()
     }
 
+    /// Checkpoints every `interval` versions (0 disables checkpoints).
     pub fn with_checkpoint_interval(mut self, interval: u64) -> Self {
         self.checkpoint_interval = interval;
         self

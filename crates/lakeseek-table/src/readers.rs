@@ -6,7 +6,7 @@
 //! by unique paths, so an opened reader stays valid for as long as it is
 //! cached; the budget counts section bytes (which the readers keep alive).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, Weak};
 
 use bytes::Bytes;
 
@@ -25,6 +25,10 @@ pub const DEFAULT_READER_CACHE_BYTES: usize = 1 << 30;
 /// Opened text and vector sections, shared by the tables of a catalog.
 pub struct ReaderCache {
     text: LruCache<(String, String), Arc<TextIndexReader>>,
+    /// The text readers of the snapshots searched last, held weakly: a
+    /// search finds its segments' readers here with no key to build and no
+    /// LRU update (see [`Table::text_readers`]).
+    text_memo: Mutex<Vec<TextMemo>>,
     vector: LruCache<(String, String), Arc<VectorIndexReader>>,
     /// Table-level vector models, by object path.
     pub(crate) models: LruCache<(String, String), Arc<lakeseek_segment::vector::VectorModel>>,
@@ -35,6 +39,7 @@ impl ReaderCache {
     pub fn new(budget: usize) -> Self {
         ReaderCache {
             text: LruCache::new(budget),
+            text_memo: Mutex::new(Vec::new()),
             vector: LruCache::new(budget),
             models: LruCache::new(budget),
         }
@@ -56,7 +61,87 @@ impl Default for ReaderCache {
     }
 }
 
+/// The text readers of one column of one snapshot's segments.
+struct TextMemo {
+    table: String,
+    column: String,
+    /// The segments' paths, in snapshot order: segment paths are unique, so
+    /// equal paths are the same segments (a table dropped and created again
+    /// under its name has new ones).
+    segments: Vec<String>,
+    readers: Vec<Weak<TextIndexReader>>,
+    uses: u32,
+}
+
+/// Snapshots whose text readers are remembered (one per table and column
+/// searched lately).
+const TEXT_MEMO_ENTRIES: usize = 16;
+
+/// Every this many uses, a remembered snapshot's readers are looked up in
+/// the LRU again, so that readers in constant use are not the least
+/// recently used ones there.
+const TEXT_MEMO_REFRESH: u32 = 64;
+
 impl Table {
+    /// The text index of `column` in every segment of `snapshot`, in
+    /// snapshot order (`None` where a segment has no such section).
+    ///
+    /// The readers of the snapshots searched last are remembered weakly —
+    /// they stay owned by the LRU, whose budget still decides what is kept —
+    /// so a search over a snapshot it has seen costs a few pointer
+    /// upgrades, not a cache key per segment.
+    pub async fn text_readers(
+        &self,
+        snapshot: &crate::manifest::Snapshot,
+        column: &str,
+    ) -> TableResult<Vec<Option<Arc<TextIndexReader>>>> {
+        if let Some(found) = self.remembered_text_readers(snapshot, column) {
+            return Ok(found);
+        }
+        let mut readers = Vec::with_capacity(snapshot.segments.len());
+        for entry in &snapshot.segments {
+            readers.push(self.text_reader(entry, column).await?);
+        }
+        // Remember only complete sets (a segment without the section is
+        // answered by the slow path every time: rare, and correct).
+        if readers.iter().all(Option::is_some) {
+            let mut memo = self.reader_cache().text_memo.lock().expect("memo lock");
+            memo.retain(|m| !(m.table == self.log.name && m.column == column));
+            if memo.len() >= TEXT_MEMO_ENTRIES {
+                memo.remove(0);
+            }
+            memo.push(TextMemo {
+                table: self.log.name.clone(),
+                column: column.to_string(),
+                segments: snapshot.segments.iter().map(|e| e.path.clone()).collect(),
+                readers: readers.iter().flatten().map(Arc::downgrade).collect(),
+                uses: 0,
+            });
+        }
+        Ok(readers)
+    }
+
+    fn remembered_text_readers(
+        &self,
+        snapshot: &crate::manifest::Snapshot,
+        column: &str,
+    ) -> Option<Vec<Option<Arc<TextIndexReader>>>> {
+        let mut memo = self.reader_cache().text_memo.lock().expect("memo lock");
+        let m = memo
+            .iter_mut()
+            .find(|m| m.table == self.log.name && m.column == column)?;
+        let same = m.segments.len() == snapshot.segments.len()
+            && m.segments
+                .iter()
+                .zip(&snapshot.segments)
+                .all(|(a, e)| *a == e.path);
+        m.uses = m.uses.wrapping_add(1);
+        if !same || m.uses % TEXT_MEMO_REFRESH == 0 {
+            return None;
+        }
+        m.readers.iter().map(|w| w.upgrade().map(Some)).collect()
+    }
+
     /// The text index of `column` in one segment, opened once and cached;
     /// `None` if the segment has no such section.
     pub async fn text_reader(

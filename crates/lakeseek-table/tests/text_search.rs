@@ -349,3 +349,57 @@ async fn query_language_filters_and_errors() {
     let _ = contains;
     let _ = HashSet::<u8>::new();
 }
+
+/// A table of `docs` in `memory://`, one segment per batch appended later.
+async fn small_table(catalog: &Catalog, docs: &[&str]) -> Table {
+    let t = catalog
+        .create_table("t", schema(), TableOptions::default().with_text("body"))
+        .await
+        .unwrap();
+    append_docs(&t, docs).await;
+    t
+}
+
+async fn append_docs(t: &Table, docs: &[&str]) {
+    let batch = RecordBatch::try_new(
+        Arc::new(schema()),
+        vec![
+            Arc::new(StringArray::from_iter_values(docs.iter().map(|_| "d"))),
+            Arc::new(StringArray::from_iter_values(docs.iter().copied())),
+        ],
+    )
+    .unwrap();
+    t.append(&batch).await.unwrap();
+}
+
+#[tokio::test]
+async fn searches_follow_new_commits_and_evicted_readers() {
+    // The readers of the last searched snapshot are remembered: a new
+    // commit's segments must still be searched, and a reader the cache has
+    // evicted (a budget far below one section) reopened.
+    for budget in [lakeseek_table::DEFAULT_READER_CACHE_BYTES, 16] {
+        let catalog = Catalog::connect("memory://", &Default::default())
+            .unwrap()
+            .with_reader_cache_bytes(budget);
+        let t = small_table(&catalog, &["red fox", "blue whale"]).await;
+        for _ in 0..3 {
+            assert_eq!(search(&t, "fox", 10).await.hits.len(), 1);
+        }
+        append_docs(&t, &["grey fox", "fox and fox"]).await;
+        let hits = search(&t, "fox", 10).await.hits;
+        let ids: Vec<u64> = hits.iter().map(|h| h.id).collect();
+        assert_eq!(
+            ids,
+            vec![3, 0, 2],
+            "budget {budget}: both segments searched"
+        );
+        // An older snapshot still answers with its own segments.
+        let old = t.snapshot_at(1).await.unwrap();
+        let r = t
+            .text_search(&old, &TextSearch::new("fox", 10))
+            .await
+            .unwrap();
+        assert_eq!(r.hits.len(), 1);
+        assert_eq!(search(&t, "fox", 10).await.hits.len(), 3);
+    }
+}

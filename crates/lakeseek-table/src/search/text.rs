@@ -122,18 +122,20 @@ impl Table {
         }
 
         // Open every segment's readers for the columns the query touches.
-        let mut readers: Vec<SegmentReaders> = Vec::with_capacity(snapshot.segments.len());
-        for entry in &snapshot.segments {
-            let mut by_column = HashMap::new();
-            for column in &used {
-                let reader = self.text_reader(entry, column).await?;
+        let mut readers: Vec<SegmentReaders> = (0..snapshot.segments.len())
+            .map(|_| HashMap::new())
+            .collect();
+        for column in &used {
+            let opened = self.text_readers(snapshot, column).await?;
+            for ((entry, reader), by_column) in
+                snapshot.segments.iter().zip(opened).zip(&mut readers)
+            {
                 let reader = reader.ok_or_else(|| TableError::CorruptManifest {
                     path: self.segment_path(entry),
                     detail: format!("segment has no text section for column {column:?}"),
                 })?;
                 by_column.insert(column.clone(), reader);
             }
-            readers.push(by_column);
         }
         let corpus: HashMap<String, CorpusStats> = used
             .iter()

@@ -214,7 +214,34 @@ pub fn known_analyzers() -> Vec<&'static str> {
 }
 
 /// The analyzer called `name` (ASCII case is ignored).
+///
+/// Analyzers hold no per-call state, so each name's is built once per
+/// process and shared: every query asks for its columns' analyzers.
 pub fn analyzer(name: &str) -> Result<Arc<dyn Analyzer>, AnalyzerError> {
+    type Built = std::sync::Mutex<Vec<(String, Arc<dyn Analyzer>)>>;
+    static BUILT: std::sync::OnceLock<Built> = std::sync::OnceLock::new();
+    // A handful of names in practice; a bound keeps odd n-gram specs from
+    // growing it without end.
+    const KEEP: usize = 32;
+    let built = BUILT.get_or_init(Default::default);
+    if let Some((_, a)) = built
+        .lock()
+        .expect("analyzer cache lock")
+        .iter()
+        .find(|(n, _)| n == name)
+    {
+        return Ok(a.clone());
+    }
+    let a = build_analyzer(name)?;
+    let mut built = built.lock().expect("analyzer cache lock");
+    if built.len() < KEEP {
+        built.push((name.to_string(), a.clone()));
+    }
+    Ok(a)
+}
+
+/// Builds the analyzer called `name` (see [`analyzer`]).
+fn build_analyzer(name: &str) -> Result<Arc<dyn Analyzer>, AnalyzerError> {
     let lower = name.to_ascii_lowercase();
     let analyzer: Arc<dyn Analyzer> = match lower.as_str() {
         "standard" => Arc::new(WordAnalyzer::new("standard", false, None)),
