@@ -375,10 +375,21 @@ def main(argv=None) -> int:
         versions["tantivy_rs"] = tantivy_crate_version()
     failed = [r["_file"] for r in runs if r.get("error") or not r.get("available", True)]
     summary = {"machine": m, "versions": versions, "timings_seconds": {n: s for n, s, _ in timings},
+               "build_profile": (out / "build_profile.txt").read_text().strip()
+               if (out / "build_profile.txt").exists() else None,
                "load_average_after": {n: la for n, _, la in timings}, "failed_runs": failed}
     md = [f"# LakeSeek and its peers: {out}", ""]
     md.append(f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB; {m['os']}; {m['rustc']}; "
               f"Python {m['python']}; LakeSeek at git {m['git_commit']}.")
+    profile_file = out / "build_profile.txt"
+    profile = profile_file.read_text().strip() if profile_file.exists() else None
+    if profile == "bench-quick":
+        md.append("\nBuilt with the `bench-quick` profile (reduced run, see bench/README.md): the crates "
+                  "timed against peers fully optimised, the SQL layer (DataFusion, its SQL parser, "
+                  "lakeseek-sql, the CLI crate) and the rest unoptimised. LakeSeek's SQL "
+                  "latencies here are not comparable with a `--full` run's.")
+    elif profile:
+        md.append(f"\nBuilt with the `{profile}` profile.")
     if timings:
         total = sum(s for _, s, _ in timings)
         md.append(f"\nWall time of `bench/run all`: **{total // 60} min {total % 60} s**.\n")

@@ -3,7 +3,7 @@
 # BM25 on title + text, all-MiniLM-L6-v2 dense (exact and approximate), and
 # hybrid fusion, side by side. Writes bench/results/<date>/eval_scifact.{txt,json}.
 #
-#   bench/eval/scifact.sh            # release build, then the run
+#   bench/eval/scifact.sh            # release build (or BENCH_PROFILE), then the run
 #   OUT=DIR bench/eval/scifact.sh    # results into DIR (bench/run hybrid does this)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -11,9 +11,11 @@ data=../shared/data/scifact
 work=bench/work/eval-scifact
 out=${OUT:-bench/results/$(date +%F)}
 mkdir -p "$work" "$out"
-# Same build as bench/run, so the two share release artifacts.
-cargo build --release --locked -p lakeseek -p lakeseek-bench --features lakeseek-bench/tantivy
-bin=${CARGO_TARGET_DIR:-target}/release/lakeseek
+# Same build as bench/run (its profile: BENCH_PROFILE, release by default),
+# so the two share artifacts.
+profile=${BENCH_PROFILE:-release}
+cargo build --profile "$profile" --locked -p lakeseek -p lakeseek-bench --features lakeseek-bench/tantivy
+bin=${CARGO_TARGET_DIR:-target}/$profile/lakeseek
 python=python3
 [ -x bench/work/venv/bin/python ] && python=bench/work/venv/bin/python  # has pyarrow
 

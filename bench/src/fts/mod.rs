@@ -268,6 +268,10 @@ fn query_type_entry(
     if queries.iter().any(|q| q.band.is_some()) {
         fields.insert("by_band".into(), by_band(queries, &pass.latencies_s));
     }
+    // Each query's latency (the median of its passes), in query order, so
+    // that two engines can be compared query by query.
+    let per_query: Vec<f64> = pass.latencies_s.iter().map(|s| s * 1e3).collect();
+    fields.insert("per_query_ms".into(), json!(per_query));
     if let Some(qrels) = &set.qrels {
         let quality = quality(engine, queries, mode, qrels)?;
         if let Ok(body) = &mut run.body {

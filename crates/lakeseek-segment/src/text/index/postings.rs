@@ -233,6 +233,30 @@ impl<'a> PostingsCursor<'a> {
         }
     }
 
+    /// Moves to the first document, from the current one on within the
+    /// decoded block, whose term frequency is at least `min_tf`, and
+    /// returns it; when the block holds none, to the next block's first
+    /// document (whatever its frequency), so that a caller bounding scores
+    /// a block at a time sees every block. For a conjunction led by a
+    /// common term whose frequency alone rules most documents out.
+    #[inline]
+    pub fn advance_to_freq(&mut self, min_tf: u32) -> u32 {
+        if !self.freqs_ready {
+            self.decode_freqs();
+        }
+        let from = self.cur.min(self.block_len);
+        if let Some(off) = self.freqs[from..self.block_len]
+            .iter()
+            .position(|&f| f >= min_tf)
+        {
+            self.cur = from + off;
+            self.doc = self.docs[self.cur];
+            return self.doc;
+        }
+        self.cur = self.block_len;
+        self.next_block()
+    }
+
     /// The decoded block from the current document on: doc ids and term
     /// frequencies, equally long (empty once exhausted). For callers that
     /// score a block at a time.

@@ -19,6 +19,10 @@ use super::scorer::{bound_score, bound_score_scaled, Scorer};
 use crate::text::bm25::TermWeight;
 use crate::text::index::{BlockBound, DocLens, PostingsCursor, TextIndexError, TERMINATED};
 
+/// How far [`PhraseScorer::lead_min_freq`] looks: frequencies past it are
+/// rare, and stopping early only means checking more documents.
+const MAX_FREQ_PROBE: u32 = 32;
+
 /// The frequency of a phrase in one document; see the module documentation.
 ///
 /// `positions[i]` are the ascending positions of the phrase's `i`-th term,
@@ -245,6 +249,10 @@ pub(crate) struct PhraseScorer<'a> {
     threshold: f32,
     pruning: bool,
     checked_until: u32,
+    /// [`PhraseScorer::lead_min_freq`] of the lead's block `min_freq_block`
+    /// (`u32::MAX`: none yet for this threshold).
+    min_freq: u32,
+    min_freq_block: u32,
     buffers: Vec<Vec<u32>>,
     block_bounds: Vec<BlockBound>,
     scratch: PhraseScratch,
@@ -286,6 +294,8 @@ impl<'a> PhraseScorer<'a> {
             threshold: f32::NEG_INFINITY,
             pruning: false,
             checked_until: 0,
+            min_freq: 1,
+            min_freq_block: u32::MAX,
             buffers: vec![Vec::new(); n],
             block_bounds: bounds,
             scratch: PhraseScratch::default(),
@@ -327,9 +337,20 @@ impl<'a> PhraseScorer<'a> {
             // alone before seeking any other term. Most candidates of a
             // phrase with a common word stop here once the threshold is set,
             // and never pay for the common word's blocks.
-            if self.pruning && self.slop == 0 && self.lead_bound(t) <= self.threshold {
-                t = self.lead().advance();
-                continue;
+            if self.pruning && self.slop == 0 {
+                // First by frequency alone, a block at a time: documents
+                // of the lead's block with too small a frequency are passed
+                // over in one scan of the block's frequencies.
+                let min_tf = self.lead_min_freq();
+                let lead = &mut self.cursors[self.order[0]];
+                if lead.freq() < min_tf {
+                    t = lead.advance_to_freq(min_tf);
+                    continue;
+                }
+                if self.lead_bound(t) <= self.threshold {
+                    t = self.lead().advance();
+                    continue;
+                }
             }
             for k in 1..self.order.len() {
                 let i = self.order[k];
@@ -404,6 +425,26 @@ impl<'a> PhraseScorer<'a> {
             min_len = min_len.max(len);
         }
         self.weight.score(cap, min_len)
+    }
+
+    /// The smallest frequency of the lead with which a document of the
+    /// lead's decoded block may beat the threshold: the score at the
+    /// block's shortest length rises with the frequency and bounds every
+    /// document of the block with it (exactly, step by step in `f32`), so
+    /// smaller frequencies are ruled out. Probing stops at
+    /// [`MAX_FREQ_PROBE`], which stays safe. Computed once per block and
+    /// threshold.
+    fn lead_min_freq(&mut self) -> u32 {
+        let (block, min_len) = self.cursors[self.order[0]].decoded_block_min_len();
+        if block != self.min_freq_block {
+            let mut tf = 1;
+            while tf < MAX_FREQ_PROBE && self.weight.score(tf, min_len) <= self.threshold {
+                tf += 1;
+            }
+            self.min_freq = tf;
+            self.min_freq_block = block;
+        }
+        self.min_freq
     }
 
     /// An upper bound of an exact phrase's score in `doc`, on which the
@@ -507,6 +548,7 @@ impl Scorer for PhraseScorer<'_> {
         self.threshold = threshold;
         self.pruning = threshold > f32::NEG_INFINITY;
         self.checked_until = self.doc;
+        self.min_freq_block = u32::MAX;
     }
 
     fn cost(&self) -> u64 {

@@ -70,18 +70,21 @@ pub(super) fn top_k_phrase(
     {
         return Ok(None);
     }
-    let mut candidates = bounded_candidates(p, lead, filter, floor)?;
+    let mut ranked = BoundBuckets::new(bounded_candidates(p, lead, filter, floor)?);
     let mut heap: BinaryHeap<Worst> = BinaryHeap::with_capacity(k + 1);
     let mut check = Checker::new(p);
     let mut docs_scored = 0u64;
     let mut batch = FIRST_BATCH;
-    let mut rest = &mut candidates[..];
-    while !rest.is_empty() {
-        let b = batch.min(rest.len());
-        if b < rest.len() {
-            rest.select_nth_unstable_by(b - 1, |a, c| c.0.total_cmp(&a.0).then(a.1.cmp(&c.1)));
+    let mut bucket = 0;
+    while bucket < BUCKETS {
+        // The next batch: whole buckets, best first, at least `batch`
+        // candidates (or all that are left).
+        let start = ranked.starts[bucket];
+        while bucket < BUCKETS && ranked.starts[bucket] - start < batch {
+            bucket += 1;
         }
-        let (now, later) = rest.split_at_mut(b);
+        let end = ranked.starts[bucket];
+        let now = &mut ranked.candidates[start..end];
         now.sort_unstable_by_key(|c| c.1);
         check.restart(p)?;
         for &(_, doc) in now.iter() {
@@ -92,17 +95,87 @@ pub(super) fn top_k_phrase(
                 }
             }
         }
-        rest = later;
         batch *= 2;
-        // Done once no document left can rank among the k found.
+        // Done once no document left can rank among the k found: the
+        // buckets left hold only bounds below the next non-empty one's
+        // largest.
         if heap.len() == k {
             let kth = heap.peek().map_or(f32::INFINITY, |w| w.0.score);
-            if rest.iter().all(|c| c.0 < kth) {
+            if ranked.largest_from(bucket) < kth {
                 break;
             }
         }
     }
     Ok(Some(sorted(heap, docs_scored)))
+}
+
+/// Buckets the candidates of best-first checking are ranked into.
+const BUCKETS: usize = 1024;
+
+/// Candidates ordered by bound a bucket at a time, in one counting pass:
+/// bucket 0 holds the largest bounds, and every bound of a bucket exceeds
+/// every bound of the buckets after it (the bucket of a bound is monotone
+/// in it), so the best-first loop takes whole buckets in order with no
+/// selection over the rest each batch, and the largest bound left is the
+/// next non-empty bucket's largest. Within a bucket the order is arbitrary.
+/// A NaN bound (never expected) ranks first, as if infinite.
+struct BoundBuckets {
+    candidates: Vec<(f32, u32)>,
+    /// `starts[b]..starts[b + 1]` is bucket `b` in `candidates`.
+    starts: [usize; BUCKETS + 1],
+    largest: [f32; BUCKETS],
+}
+
+impl BoundBuckets {
+    fn new(candidates: Vec<(f32, u32)>) -> Self {
+        let finite = candidates.iter().map(|c| c.0).filter(|b| b.is_finite());
+        let (lo, hi) = finite.fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), b| {
+            (lo.min(b), hi.max(b))
+        });
+        let scale = if hi > lo {
+            (BUCKETS - 1) as f32 / (hi - lo)
+        } else {
+            0.0
+        };
+        // Monotone: a larger bound never lands in a later bucket (each
+        // step rounds monotonically); NaN and the largest land in 0.
+        let bucket_of = |b: f32| {
+            if b < hi {
+                (((hi - b) * scale) as usize).min(BUCKETS - 1)
+            } else {
+                0
+            }
+        };
+        let mut starts = [0usize; BUCKETS + 1];
+        let mut largest = [f32::NEG_INFINITY; BUCKETS];
+        for &(b, _) in &candidates {
+            let j = bucket_of(b);
+            starts[j + 1] += 1;
+            largest[j] = largest[j].max(if b.is_nan() { f32::INFINITY } else { b });
+        }
+        for j in 0..BUCKETS {
+            starts[j + 1] += starts[j];
+        }
+        let mut next = starts;
+        let mut ordered = vec![(0f32, 0u32); candidates.len()];
+        for c in candidates {
+            let j = bucket_of(c.0);
+            ordered[next[j]] = c;
+            next[j] += 1;
+        }
+        BoundBuckets {
+            candidates: ordered,
+            starts,
+            largest,
+        }
+    }
+
+    /// The largest bound in buckets `from..`, or -inf when they are empty.
+    fn largest_from(&self, from: usize) -> f32 {
+        (from..BUCKETS)
+            .find(|&j| self.starts[j + 1] > self.starts[j])
+            .map_or(f32::NEG_INFINITY, |j| self.largest[j])
+    }
 }
 
 /// The phrase's expected number of occurrences in the segment were its
@@ -204,5 +277,54 @@ impl<'a> Checker<'a> {
             .scratch
             .freq(&self.buffers, &self.offsets, &self.groups, 0);
         Ok((freq > 0.0).then(|| self.weight.score_freq(freq, self.lens.get(doc))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Every candidate is kept once, and every bound of a bucket
+        /// exceeds every bound of the later buckets; `largest_from` is the
+        /// largest bound left.
+        #[test]
+        fn buckets_rank_candidates_by_bound(
+            bounds in prop::collection::vec(
+                prop_oneof![
+                    8 => 0.0f32..40.0,
+                    1 => Just(f32::NAN),
+                    1 => prop::sample::select(vec![1.5f32, 1.5000001, 3.25, 0.0]),
+                ],
+                0..400,
+            )
+        ) {
+            let candidates: Vec<(f32, u32)> =
+                bounds.iter().enumerate().map(|(i, &b)| (b, i as u32)).collect();
+            prop_assert_eq!(BoundBuckets::new(Vec::new()).largest_from(0), f32::NEG_INFINITY);
+            let ranked = BoundBuckets::new(candidates);
+            let mut docs: Vec<u32> = ranked.candidates.iter().map(|c| c.1).collect();
+            docs.sort_unstable();
+            prop_assert_eq!(docs, (0..bounds.len() as u32).collect::<Vec<_>>());
+            let key = |b: f32| if b.is_nan() { f32::INFINITY } else { b };
+            // suffix[i]: the largest bound from candidate i on.
+            let n = ranked.candidates.len();
+            let mut suffix = vec![f32::NEG_INFINITY; n + 1];
+            for i in (0..n).rev() {
+                suffix[i] = suffix[i + 1].max(key(ranked.candidates[i].0));
+            }
+            for j in 0..BUCKETS {
+                let (from, to) = (ranked.starts[j], ranked.starts[j + 1]);
+                let smallest = ranked.candidates[from..to]
+                    .iter()
+                    .map(|c| key(c.0))
+                    .fold(f32::INFINITY, f32::min);
+                if from < to {
+                    prop_assert!(smallest > suffix[to]);
+                    prop_assert_eq!(ranked.largest_from(j), suffix[from]);
+                }
+            }
+        }
     }
 }
