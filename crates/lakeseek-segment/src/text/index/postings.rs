@@ -67,7 +67,7 @@ pub struct PostingsCursor<'a> {
     pos_unit: &'a [u8],
     pos_chunks: Vec<PositionsChunk>,
     pos_chunks_done: usize,
-    pos_starts: [u32; BLOCK_LEN + 1],
+    pos_total: usize,
     pos_values: Vec<u32>,
     error: Option<TextIndexError>,
 }
@@ -107,7 +107,7 @@ impl<'a> PostingsCursor<'a> {
             pos_unit: &[],
             pos_chunks: Vec::new(),
             pos_chunks_done: 0,
-            pos_starts: [0; BLOCK_LEN + 1],
+            pos_total: 0,
             pos_values: Vec::new(),
             error: None,
         };
@@ -124,7 +124,7 @@ impl<'a> PostingsCursor<'a> {
                 cursor.doc = doc;
                 cursor.block_last = doc;
                 cursor.pos_block = 0;
-                cursor.pos_starts[1] = 1;
+                cursor.pos_total = 1;
                 cursor.pos_values.push(position);
             }
             TermLoc::Record { body, positions } => {
@@ -454,8 +454,18 @@ impl<'a> PostingsCursor<'a> {
                 return Err(e);
             }
         }
-        let start = self.pos_starts[self.cur] as usize;
-        let end = self.pos_starts[self.cur + 1] as usize;
+        // A document's values start after those of the documents before it
+        // in the block: a vectorized sum over their frequencies, only for
+        // the documents asked about (most blocks of a common word serve one
+        // phrase candidate, so a table of every document's start would cost
+        // a block more than it saves).
+        let (start, end) = if self.inline {
+            (0, 1)
+        } else {
+            let cur = self.cur.min(self.block_len.saturating_sub(1));
+            let start = sum_freqs(&self.freqs[..cur]) as usize;
+            (start, start + self.freqs[cur] as usize)
+        };
         if end > start && !self.inline && (end - 1) / BLOCK_LEN >= self.pos_chunks_done {
             self.decode_chunks(start / BLOCK_LEN, (end - 1) / BLOCK_LEN);
         }
@@ -716,8 +726,15 @@ impl<'a> PostingsCursor<'a> {
             return;
         };
         decode_values(&self.packer, packed, self.tf_bits, &mut self.freqs[..n]);
-        for f in &mut self.freqs[..n] {
-            *f = f.saturating_add(1);
+        if self.tf_bits < 32 {
+            // Below 2^31: a plain add cannot overflow, and vectorizes.
+            for f in &mut self.freqs[..n] {
+                *f += 1;
+            }
+        } else {
+            for f in &mut self.freqs[..n] {
+                *f = f.saturating_add(1);
+            }
         }
     }
 
@@ -750,12 +767,8 @@ impl<'a> PostingsCursor<'a> {
                 .get(self.pos_base..)
                 .ok_or_else(|| corrupt(what))?
         };
-        let mut total = 0u64;
-        for i in 0..n {
-            total += u64::from(self.freqs[i]);
-            self.pos_starts[i + 1] = u32::try_from(total).map_err(|_| corrupt(what))?;
-        }
-        if total > self.total_term_freq {
+        let total = sum_freqs(&self.freqs[..n]);
+        if total > self.total_term_freq || u32::try_from(total).is_err() {
             return Err(corrupt(what));
         }
         let exact = self.num_blocks > 1;
@@ -768,6 +781,7 @@ impl<'a> PostingsCursor<'a> {
         if self.pos_values.len() < total as usize {
             self.pos_values.resize(total as usize, 0);
         }
+        self.pos_total = total as usize;
         self.pos_chunks_done = 0;
         self.pos_block = self.block;
         Ok(())
@@ -781,13 +795,20 @@ impl<'a> PostingsCursor<'a> {
                 break;
             };
             let from = k * BLOCK_LEN;
-            let to = (from + BLOCK_LEN).min(self.pos_starts[self.block_len] as usize);
+            let to = (from + BLOCK_LEN).min(self.pos_total);
             if let Some(out) = self.pos_values.get_mut(from..to) {
                 decode_positions_chunk(&self.packer, self.pos_unit, chunk, out);
             }
         }
         self.pos_chunks_done = last + 1;
     }
+}
+
+/// The sum of term frequencies, widened so that no block can overflow it
+/// (vectorizes).
+#[inline]
+fn sum_freqs(freqs: &[u32]) -> u64 {
+    freqs.iter().map(|&f| u64::from(f)).sum()
 }
 
 /// A block as its skip entry describes it (see

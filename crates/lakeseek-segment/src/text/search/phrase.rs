@@ -38,9 +38,52 @@ pub fn phrase_freq(positions: &[&[u32]], offsets: &[u32], groups: &[u32], slop: 
 pub(crate) struct PhraseScratch {
     idx: Vec<usize>,
     pos: Vec<i64>,
+    starts: Vec<i64>,
+    loaded: Vec<u32>,
 }
 
 impl PhraseScratch {
+    /// The frequency of an exact phrase in one document, loading its terms'
+    /// positions one at a time in `order` (rarest first) through `load(i,
+    /// buffer)`: the start positions the terms loaded so far allow are
+    /// narrowed term by term, and the check stops at the first term that
+    /// leaves none. Most candidates of a phrase with a common word then
+    /// never decode the common word's positions (its many per document, in
+    /// a block the candidate alone visits). Equal to
+    /// [`PhraseScratch::freq`] with slop 0.
+    pub(crate) fn exact_lazy<E>(
+        &mut self,
+        order: &[usize],
+        offsets: &[u32],
+        mut load: impl FnMut(usize, &mut Vec<u32>) -> Result<(), E>,
+    ) -> Result<f32, E> {
+        let Some((&first, rest)) = order.split_first() else {
+            return Ok(0.0);
+        };
+        load(first, &mut self.loaded)?;
+        let shift = i64::from(offsets[first]);
+        self.starts.clear();
+        self.starts
+            .extend(self.loaded.iter().map(|&p| i64::from(p) - shift));
+        for &i in rest {
+            if self.starts.is_empty() {
+                return Ok(0.0);
+            }
+            load(i, &mut self.loaded)?;
+            let shift = i64::from(offsets[i]);
+            let list = &self.loaded;
+            let mut k = 0;
+            self.starts.retain(|&start| {
+                let want = start + shift;
+                while k < list.len() && i64::from(list[k]) < want {
+                    k += 1;
+                }
+                k < list.len() && i64::from(list[k]) == want
+            });
+        }
+        Ok(self.starts.len() as f32)
+    }
+
     pub(crate) fn freq<T: AsRef<[u32]>>(
         &mut self,
         positions: &[T],
@@ -490,6 +533,14 @@ impl<'a> PhraseScorer<'a> {
     }
 
     fn positions_freq(&mut self) -> Result<f32, TextIndexError> {
+        if self.slop == 0 {
+            let cursors = &mut self.cursors;
+            return self
+                .scratch
+                .exact_lazy(&self.order, &self.offsets, |i, buf| {
+                    cursors[i].positions(buf)
+                });
+        }
         for (c, buf) in self.cursors.iter_mut().zip(&mut self.buffers) {
             c.positions(buf)?;
         }

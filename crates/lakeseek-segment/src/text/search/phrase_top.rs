@@ -233,8 +233,9 @@ struct Checker<'a> {
     weight: TermWeight,
     lens: DocLens<'a>,
     offsets: Vec<u32>,
-    groups: Vec<u32>,
-    buffers: Vec<Vec<u32>>,
+    /// Term indices by ascending document frequency: the order of seeks
+    /// and of position checks, so that a miss is found cheapest.
+    order: Vec<usize>,
     scratch: PhraseScratch,
 }
 
@@ -245,8 +246,11 @@ impl<'a> Checker<'a> {
             weight: p.weight,
             lens: p.reader.doc_lens(),
             offsets: p.terms.iter().map(|t| t.1).collect(),
-            groups: p.terms.iter().map(|t| t.2).collect(),
-            buffers: vec![Vec::new(); p.terms.len()],
+            order: {
+                let mut order: Vec<usize> = (0..p.terms.len()).collect();
+                order.sort_by_key(|&i| (p.terms[i].0.doc_freq(), i));
+                order
+            },
             scratch: PhraseScratch::default(),
         }
     }
@@ -262,7 +266,8 @@ impl<'a> Checker<'a> {
     /// The phrase's score in `doc`, as `PhraseScorer` computes it, or
     /// `None` where it does not occur.
     fn score(&mut self, doc: u32) -> Result<Option<f32>, TextIndexError> {
-        for c in &mut self.cursors {
+        for &i in &self.order {
+            let c = &mut self.cursors[i];
             if c.seek(doc) != doc {
                 return match c.take_error() {
                     Some(e) => Err(e),
@@ -270,12 +275,12 @@ impl<'a> Checker<'a> {
                 };
             }
         }
-        for (c, buf) in self.cursors.iter_mut().zip(&mut self.buffers) {
-            c.positions(buf)?;
-        }
+        let cursors = &mut self.cursors;
         let freq = self
             .scratch
-            .freq(&self.buffers, &self.offsets, &self.groups, 0);
+            .exact_lazy(&self.order, &self.offsets, |i, buf| {
+                cursors[i].positions(buf)
+            })?;
         Ok((freq > 0.0).then(|| self.weight.score_freq(freq, self.lens.get(doc))))
     }
 }
