@@ -229,12 +229,19 @@ async fn concurrent_writers_for_minutes_lose_nothing() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(180);
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("db").to_str().unwrap().to_string();
+    // Kept when the test fails (removed at the end otherwise), so that the
+    // manifests, WAL and journals of a failing run can be read afterwards.
+    let dir = tempfile::Builder::new()
+        .prefix("lakeseek-stress-")
+        .tempdir()
+        .unwrap()
+        .keep();
+    println!("stress database and journals: {}", dir.display());
+    let db = dir.join("db").to_str().unwrap().to_string();
     let options = HashMap::new();
     let workers: Vec<(Child, std::path::PathBuf)> = (0..4)
         .map(|w| {
-            let journal = dir.path().join(format!("w{w}.jsonl"));
+            let journal = dir.join(format!("w{w}.jsonl"));
             let child = spawn_stress(
                 &db,
                 &options,
@@ -270,4 +277,5 @@ async fn concurrent_writers_for_minutes_lose_nothing() {
         "only {} keys written",
         expected.len()
     );
+    std::fs::remove_dir_all(&dir).unwrap();
 }
