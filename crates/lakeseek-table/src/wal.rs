@@ -28,6 +28,7 @@ use arrow::array::{ArrayRef, RecordBatch, UInt64Array};
 use arrow::datatypes::SchemaRef;
 use bytes::Bytes;
 use lakeseek_store::StoreError;
+use rand::Rng;
 use tokio::sync::{oneshot, Mutex};
 
 use crate::build::{build_and_upload, build_segments, RowIds, ShardPolicy};
@@ -41,6 +42,9 @@ use crate::vector_models::model_actions;
 
 /// Ids a process reserves at a time for its WAL rows.
 const WAL_ID_BLOCK: u64 = 1 << 24;
+
+/// Attempts of a WAL fold whose fold point other processes keep moving.
+const MAX_FOLD_ATTEMPTS: u32 = 50;
 
 /// When pending WAL objects are folded into segments.
 #[derive(Debug, Clone)]
@@ -463,11 +467,43 @@ impl Table {
     /// Folds pending WAL objects into segments in one commit. Returns the
     /// number of rows folded (0 if nothing was pending or another process
     /// folded them first).
+    ///
+    /// When another process moves the fold point first (it folded part of
+    /// the run this one read), the fold starts again from the new point:
+    /// mutations fold before they resolve rows in segments, and a row left
+    /// in the WAL would be missed by a delete and kept beside its upserted
+    /// replacement. After [`MAX_FOLD_ATTEMPTS`] lost races it gives up with
+    /// [`TableError::Conflict`].
     pub async fn fold_wal(&self) -> TableResult<u64> {
         if !self.wal_enabled() {
             return Ok(0);
         }
         let _one = self.wal.folding.lock().await;
+        let mut attempt = 0;
+        loop {
+            match self.fold_once().await? {
+                Some(rows) => return Ok(rows),
+                None if attempt + 1 < MAX_FOLD_ATTEMPTS => {
+                    attempt += 1;
+                    let jitter = rand::rng().random_range(1..=10u64);
+                    tokio::time::sleep(Duration::from_millis(jitter * u64::from(attempt.min(10))))
+                        .await;
+                }
+                None => {
+                    let detail = format!("the WAL fold lost {MAX_FOLD_ATTEMPTS} races");
+                    return Err(TableError::Conflict {
+                        table: self.metadata().name.clone(),
+                        detail,
+                    });
+                }
+            }
+        }
+    }
+
+    /// One attempt of [`Table::fold_wal`]: the rows folded, or `None` when
+    /// another process moved the fold point first and this attempt's run
+    /// is stale.
+    async fn fold_once(&self) -> TableResult<Option<u64>> {
         let base = self.refresh().await?;
         let from = base.wal_folded_through + 1;
         let seqs = self.list_wal_after(base.wal_folded_through).await?;
@@ -480,7 +516,7 @@ impl Table {
             run.push(*s);
         }
         let Some(&through) = run.last() else {
-            return Ok(0);
+            return Ok(Some(0));
         };
         let physical = base.metadata.physical_schema();
         let mut batches = Vec::new();
@@ -538,26 +574,31 @@ impl Table {
             },
         )
         .await;
-        let folded = match result {
+        let (committed, outcome) = match result {
             Ok(snapshot) => {
                 self.install(snapshot);
-                applied.load(Ordering::SeqCst)
+                if applied.load(Ordering::SeqCst) {
+                    (true, Some(rows))
+                } else {
+                    // Another process folded all this attempt read.
+                    (false, Some(0))
+                }
             }
-            Err(TableError::Conflict { .. }) => false,
+            // Another process moved the fold point: try again from it.
+            Err(TableError::Conflict { .. }) => (false, None),
             Err(e) => {
                 // Whether the commit landed is unknown only if the commit
                 // protocol says so; its files may be referenced, so keep them.
                 return Err(e);
             }
         };
-        if !folded {
-            // Someone else folded: our files are unreferenced.
+        if !committed {
+            // Our files are unreferenced.
             for e in &entries {
                 let _ = self.store().delete(&self.segment_path(e)).await;
             }
-            return Ok(0);
         }
-        Ok(rows)
+        Ok(outcome)
     }
 
     /// Starts the background folder once per handle family: it folds when
