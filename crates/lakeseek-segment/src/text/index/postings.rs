@@ -333,12 +333,7 @@ impl<'a> PostingsCursor<'a> {
             )?
             .saturating_add(1)
         };
-        let mut pairs = [(0u32, 0u32); MAX_PAIRS];
-        let mut n = 0;
-        for pair in decode_pairs(codes) {
-            pairs[n] = pair;
-            n += 1;
-        }
+        let (pairs, n) = gather_pairs(codes);
         if n == 0 {
             return None;
         }
@@ -522,12 +517,7 @@ impl<'a> PostingsCursor<'a> {
         let Some((codes, min_len)) = self.skip_bound_codes(self.skip_idx) else {
             return BlockBound::single(u32::MAX, 0);
         };
-        let mut pairs = [(0u32, 0u32); MAX_PAIRS];
-        let mut n = 0;
-        for pair in decode_pairs(codes) {
-            pairs[n] = pair;
-            n += 1;
-        }
+        let (pairs, n) = gather_pairs(codes);
         if n == 0 {
             // A block has at least one document: no pair is corruption, and
             // the loosest bound keeps pruning safe.
@@ -822,6 +812,19 @@ pub struct BlockSummary {
     /// shorter length.
     pub corner: (u32, u32),
     pub bound: BlockBound,
+}
+
+/// The used `(tf, len)` pairs of a skip entry's bound codes, in a fixed
+/// array, and how many there are.
+#[inline]
+fn gather_pairs(codes: &[u8]) -> ([(u32, u32); MAX_PAIRS], usize) {
+    let mut pairs = [(0u32, 0u32); MAX_PAIRS];
+    let mut n = 0;
+    for pair in decode_pairs(codes).take(MAX_PAIRS) {
+        pairs[n] = pair;
+        n += 1;
+    }
+    (pairs, n)
 }
 
 /// The `(tf, len)` pairs of a skip entry's bound codes; a zero frequency
