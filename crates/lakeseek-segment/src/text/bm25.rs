@@ -122,12 +122,22 @@ impl TermWeight {
     /// division dominates a single-term query).
     #[inline]
     pub fn score_block(&self, tfs: &[u32], lens: &[u32], out: &mut [f32]) {
+        self.score_block_from(tfs, lens, 1, out);
+    }
+
+    /// [`TermWeight::score_block`] with 0 for every frequency below
+    /// `min_tf` (documents already ruled out by their frequency, whose
+    /// lengths need not be valid), in the same vectorized pass.
+    #[inline]
+    pub fn score_block_from(&self, tfs: &[u32], lens: &[u32], min_tf: u32, out: &mut [f32]) {
+        // `score_freq` gives 0 for a zero frequency (0 / 0 with k1 = 0).
+        let min_tf = min_tf.max(1);
         for ((o, &tf), &len) in out.iter_mut().zip(tfs).zip(lens) {
+            let keep = tf >= min_tf;
             let tf = tf as f32;
             let norm = self.norm_base + self.norm_per_len * len as f32;
             let score = (self.weight * tf) / (tf + norm);
-            // `score_freq` gives 0 for a zero frequency (0 / 0 with k1 = 0).
-            *o = if tf > 0.0 { score } else { 0.0 };
+            *o = if keep { score } else { 0.0 };
         }
     }
 

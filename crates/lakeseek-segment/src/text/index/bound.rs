@@ -21,6 +21,10 @@
 /// Most pairs a bound holds.
 pub const MAX_PAIRS: usize = 3;
 
+/// Score inputs per block in [`crate::text::index::PostingsCursor::bound_inputs`]:
+/// the pairs, then the corner `(max_tf, min_len)`.
+pub const BOUND_SLOTS: usize = MAX_PAIRS + 1;
+
 /// Up to [`MAX_PAIRS`] `(tf, len)` pairs bounding the BM25 score of a set of
 /// documents (see the module documentation), and the set's smallest length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

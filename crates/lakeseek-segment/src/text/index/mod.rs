@@ -20,8 +20,8 @@ mod reader;
 mod vocab;
 mod writer;
 
-pub use bound::{BlockBound, MAX_PAIRS};
-pub use postings::{BlockSummary, PostingsCursor};
+pub use bound::{BlockBound, BOUND_SLOTS, MAX_PAIRS};
+pub use postings::PostingsCursor;
 pub use reader::{TermsMatching, TextIndexReader};
 pub use writer::TextIndexBuilder;
 
@@ -97,6 +97,15 @@ impl TermInfo {
     /// Number of documents containing the term in this segment.
     pub fn doc_freq(&self) -> u32 {
         self.doc_freq
+    }
+
+    /// Number of postings blocks of the term in this segment (an inline
+    /// posting is one).
+    pub fn num_blocks(&self) -> u32 {
+        match self.loc {
+            TermLoc::Inline { .. } => 1,
+            TermLoc::Record { .. } => self.doc_freq.div_ceil(BLOCK_LEN as u32),
+        }
     }
 
     /// Number of occurrences of the term in this segment.

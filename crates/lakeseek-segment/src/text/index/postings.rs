@@ -17,7 +17,7 @@ use bitpacking::{BitPacker, BitPacker4x};
 use super::block::{
     decode_docs, decode_positions_chunk, decode_values, index_positions, PositionsChunk,
 };
-use super::bound::{len_decode, tf_decode, BlockBound, MAX_PAIRS};
+use super::bound::{len_decode, tf_decode, BlockBound, BOUND_SLOTS, MAX_PAIRS};
 use super::format::{
     block_bytes, corrupt, read_u32, BLOCK_LEN, SKIP_BLOCK_END, SKIP_BOUND, SKIP_LAST_DOC,
     SKIP_MIN_LEN, SKIP_POS_END,
@@ -76,6 +76,26 @@ impl<'a> PostingsCursor<'a> {
     pub(crate) fn new(
         reader: &'a TextIndexReader,
         info: &TermInfo,
+    ) -> Result<Self, TextIndexError> {
+        Self::open(reader, info, true)
+    }
+
+    /// A cursor whose first block is not decoded yet: for callers that
+    /// visit blocks by their bounds, which position it with
+    /// [`PostingsCursor::load_block_at`] before anything else (until then
+    /// it reads as exhausted). A term of one inline posting is positioned
+    /// as usual.
+    pub(crate) fn new_unpositioned(
+        reader: &'a TextIndexReader,
+        info: &TermInfo,
+    ) -> Result<Self, TextIndexError> {
+        Self::open(reader, info, false)
+    }
+
+    fn open(
+        reader: &'a TextIndexReader,
+        info: &TermInfo,
+        position: bool,
     ) -> Result<Self, TextIndexError> {
         let positions = reader.positions_region();
         let mut cursor = PostingsCursor {
@@ -149,7 +169,9 @@ impl<'a> PostingsCursor<'a> {
                     .ok_or_else(|| corrupt("skip table"))?;
                 cursor.pos_base = positions;
                 cursor.num_blocks = num_blocks as u32;
-                cursor.load_block(0)?;
+                if position {
+                    cursor.load_block(0)?;
+                }
             }
         }
         Ok(cursor)
@@ -313,37 +335,77 @@ impl<'a> PostingsCursor<'a> {
         self.num_blocks
     }
 
-    /// What the skip table says of block `j` without decoding it: its last
-    /// doc id, a lower bound of its first (the previous block's last plus
-    /// one), its corner `(max_tf, min_len)` and its bound pairs. `None` for
-    /// a block past the end or an unreadable entry (the caller then decodes
-    /// the block, which reports the corruption).
-    pub fn block_summary(&self, j: u32) -> Option<BlockSummary> {
-        if j >= self.num_blocks || self.num_blocks == 1 {
-            return None;
+    /// The score inputs of blocks `from..` as the skip table describes
+    /// them, without decoding any block, for callers that rank blocks by
+    /// their bounds: for each block `i` filled, `tfs`/`lens` hold
+    /// [`BOUND_SLOTS`] `(tf, len)` entries at `i * BOUND_SLOTS`: its
+    /// [`MAX_PAIRS`] bound pairs (an unused slot has frequency 0, lengths
+    /// raised to the block's shortest, as [`BlockBound`] keeps them), then
+    /// its corner `(max_tf, min_len)`; `firsts[i]` is a lower bound of its
+    /// first doc id (the previous block's last plus one). A block without
+    /// any pair (corruption) gets the loosest inputs, `(u32::MAX, 0)`, so it
+    /// is never ranked out. Fills as many blocks as `firsts` holds (and the
+    /// arrays `BOUND_SLOTS` times that) and returns how many.
+    pub fn bound_inputs(
+        &self,
+        from: u32,
+        tfs: &mut [u32],
+        lens: &mut [u32],
+        firsts: &mut [u32],
+    ) -> Result<usize, TextIndexError> {
+        if self.num_blocks <= 1 || from >= self.num_blocks {
+            return Ok(0);
         }
-        let (codes, min_len) = self.skip_bound_codes(j)?;
-        let last = read_u32(self.skip, j as usize * self.skip_stride + SKIP_LAST_DOC)?;
-        let first = if j == 0 {
-            0
-        } else {
-            read_u32(
-                self.skip,
-                (j - 1) as usize * self.skip_stride + SKIP_LAST_DOC,
-            )?
-            .saturating_add(1)
+        let n = firsts
+            .len()
+            .min(tfs.len() / BOUND_SLOTS)
+            .min(lens.len() / BOUND_SLOTS)
+            .min((self.num_blocks - from) as usize);
+        let start = from as usize * self.skip_stride;
+        let entries = self
+            .skip
+            .get(start..start + n * self.skip_stride)
+            .ok_or_else(|| corrupt("skip table"))?;
+        let mut first = match from {
+            0 => 0,
+            _ => read_u32(self.skip, start - self.skip_stride + SKIP_LAST_DOC)
+                .ok_or_else(|| corrupt("skip table"))?
+                .saturating_add(1),
         };
-        let (pairs, n) = gather_pairs(codes);
-        if n == 0 {
-            return None;
+        let slots = tfs
+            .chunks_exact_mut(BOUND_SLOTS)
+            .zip(lens.chunks_exact_mut(BOUND_SLOTS));
+        for ((entry, (tf, len)), first_out) in entries
+            .chunks_exact(self.skip_stride)
+            .zip(slots)
+            .zip(firsts.iter_mut())
+        {
+            let min_len = len_decode(entry[SKIP_MIN_LEN]);
+            let codes = &entry[SKIP_BOUND..SKIP_BOUND + 2 * MAX_PAIRS];
+            let mut max_tf = 0;
+            for (p, code) in codes.chunks_exact(2).enumerate() {
+                // A zero frequency code marks an unused slot; scored 0.
+                tf[p] = if code[0] == 0 { 0 } else { tf_decode(code[0]) };
+                len[p] = len_decode(code[1]).max(min_len);
+                max_tf = max_tf.max(tf[p]);
+            }
+            if max_tf == 0 {
+                tf[..MAX_PAIRS].fill(u32::MAX);
+                len[..MAX_PAIRS].fill(0);
+                (tf[MAX_PAIRS], len[MAX_PAIRS]) = (u32::MAX, 0);
+            } else {
+                (tf[MAX_PAIRS], len[MAX_PAIRS]) = (max_tf, min_len);
+            }
+            *first_out = first;
+            let last = u32::from_le_bytes([
+                entry[SKIP_LAST_DOC],
+                entry[SKIP_LAST_DOC + 1],
+                entry[SKIP_LAST_DOC + 2],
+                entry[SKIP_LAST_DOC + 3],
+            ]);
+            first = last.saturating_add(1);
         }
-        let max_tf = pairs[..n].iter().map(|p| p.0).max().unwrap_or(u32::MAX);
-        Some(BlockSummary {
-            first,
-            last,
-            corner: (max_tf, min_len),
-            bound: BlockBound::from_pairs(&pairs[..n], min_len),
-        })
+        Ok(n)
     }
 
     /// Decodes block `j` and puts the cursor (and its block-max pointer) on
@@ -799,19 +861,6 @@ impl<'a> PostingsCursor<'a> {
 #[inline]
 fn sum_freqs(freqs: &[u32]) -> u64 {
     freqs.iter().map(|&f| u64::from(f)).sum()
-}
-
-/// A block as its skip entry describes it (see
-/// [`PostingsCursor::block_summary`]).
-#[derive(Debug, Clone, Copy)]
-pub struct BlockSummary {
-    /// No doc of the block is below this.
-    pub first: u32,
-    pub last: u32,
-    /// `(max_tf, min_len)`: no doc of the block has a larger frequency or a
-    /// shorter length.
-    pub corner: (u32, u32),
-    pub bound: BlockBound,
 }
 
 /// The used `(tf, len)` pairs of a skip entry's bound codes, in a fixed

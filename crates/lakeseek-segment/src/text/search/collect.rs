@@ -7,8 +7,9 @@ use std::collections::BinaryHeap;
 
 use roaring::RoaringBitmap;
 
+use super::block_rank::rank_blocks;
 use super::compile::{compile_root, Root};
-use super::scorer::{bound_score, Scorer, TermScorer};
+use super::scorer::{Scorer, TermScorer};
 use super::union::Union;
 use super::{Matcher, ScoredDoc, TopDocs};
 use crate::text::index::{TextIndexError, BLOCK_LEN, TERMINATED};
@@ -137,73 +138,22 @@ pub(super) fn collect_top_term(
 /// with fewer, doc order loses nothing.
 pub(super) const BEST_FIRST_MIN_BLOCKS: u32 = 3;
 
-/// A block of the term, by its score bound.
-struct BlockByBound {
-    /// The smaller of the corner's exact score and the pairs' (slack) bound.
-    upper: f32,
-    /// Whether `upper` is the corner's exact score, reachable by a document
-    /// scoring exactly it (the pairs' bound, with its slack, is not).
-    exact: bool,
-    first: u32,
-    block: u32,
-}
-
-impl PartialEq for BlockByBound {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-impl Eq for BlockByBound {}
-impl PartialOrd for BlockByBound {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for BlockByBound {
-    /// Highest bound first, then the earlier block.
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.upper
-            .total_cmp(&other.upper)
-            .then(other.block.cmp(&self.block))
-    }
-}
-
 /// [`collect_top_term`], visiting the blocks best bound first: the top
 /// documents sit in the blocks with the best bounds, so the threshold is
 /// high after the first few, and the visit ends at the first block whose
 /// bound cannot beat it (or tie it with a smaller doc id). Hits are
 /// gathered out of doc order, so ties are settled by [`offer`], and a block
 /// whose exact bound equals the k-th score is still visited when it starts
-/// before the k-th hit's doc id. Used without a filter or with a dense one.
+/// before the k-th hit's doc id. Used without a filter or with a dense one;
+/// `s` may be unpositioned ([`TermScorer::new_unpositioned`]): every block
+/// is loaded before it is read.
 pub(super) fn collect_top_term_best_first(
     s: &mut TermScorer<'_>,
     k: usize,
     filter: Option<&RoaringBitmap>,
     floor: f32,
 ) -> Result<TopDocs, TextIndexError> {
-    let weight = *s.weight();
-    let mut order = BinaryHeap::with_capacity(s.num_blocks() as usize);
-    for j in 0..s.num_blocks() {
-        let (upper, exact, first) = match s.block_summary(j) {
-            Some(b) => {
-                let corner = weight.score(b.corner.0, b.corner.1);
-                let pairs = bound_score(&weight, &b.bound);
-                (corner.min(pairs), corner <= pairs, b.first)
-            }
-            // Unreadable: visit it first; decoding it reports the corruption.
-            None => (f32::INFINITY, true, 0),
-        };
-        // Nothing in the block can beat the floor (a NaN bound is kept).
-        if upper <= floor {
-            continue;
-        }
-        order.push(BlockByBound {
-            upper: if upper.is_nan() { f32::INFINITY } else { upper },
-            exact,
-            first,
-            block: j,
-        });
-    }
+    let mut order = rank_blocks(s, floor)?;
     let mut heap: BinaryHeap<Worst> = BinaryHeap::with_capacity(k.min(1 << 16) + 1);
     let mut scores = [0f32; BLOCK_LEN];
     let mut docs_scored = 0u64;
@@ -226,9 +176,36 @@ pub(super) fn collect_top_term_best_first(
         s.load_block_at(b.block)?;
         let docs = s.score_rest_of_block(&mut scores);
         docs_scored += docs.len() as u64;
-        for (&doc, &score) in docs.iter().zip(&scores) {
-            if score > cut && filter.is_none_or(|f| f.contains(doc)) {
-                offer(&mut heap, k, ScoredDoc { doc, score });
+        // The worst kept hit, once there are k: most documents above the
+        // cut tie with it and lose on their doc id, checked here without
+        // touching the heap.
+        // Runs of documents none of which beats the cut (in a block visited
+        // for its best documents, most) are passed over first. When the
+        // whole block comes after the worst kept hit, a tie with it loses
+        // on the doc id, so the block's cut is that hit's score itself.
+        let mut worst = full_worst(&heap, k);
+        let block_cut = match worst {
+            Some(w) if b.first > w.doc => w.score,
+            _ => cut,
+        };
+        for (run_docs, run) in docs.chunks(RUN).zip(scores.chunks(RUN)) {
+            if !any_above(run, block_cut) {
+                continue;
+            }
+            for (&doc, &score) in run_docs.iter().zip(run) {
+                if score > block_cut
+                    && worst.is_none_or(|w| ranks_before(doc, score, w))
+                    && filter.is_none_or(|f| f.contains(doc))
+                {
+                    let hit = Worst(ScoredDoc { doc, score });
+                    if worst.is_none() {
+                        heap.push(hit);
+                    } else if let Some(mut top) = heap.peek_mut() {
+                        // Full: the new hit takes the worst one's place.
+                        *top = hit;
+                    }
+                    worst = full_worst(&heap, k);
+                }
             }
         }
         if heap.len() == k {
@@ -277,12 +254,40 @@ pub(super) fn offer(heap: &mut BinaryHeap<Worst>, k: usize, hit: ScoredDoc) {
         return;
     }
     if let Some(worst) = heap.peek() {
-        let w = worst.0;
-        if hit.score > w.score || (hit.score == w.score && hit.doc < w.doc) {
+        if ranks_before(hit.doc, hit.score, worst.0) {
             heap.pop();
             heap.push(Worst(hit));
         }
     }
+}
+
+/// Documents tested at once in [`any_above`]: a run the compiler
+/// vectorizes.
+const RUN: usize = 16;
+
+/// Whether any score of `run` is above `cut`, tested without branches.
+#[inline]
+fn any_above(run: &[f32], cut: f32) -> bool {
+    match <&[f32; RUN]>::try_from(run) {
+        Ok(full) => full.iter().fold(false, |any, &score| any | (score > cut)),
+        Err(_) => run.iter().any(|&score| score > cut),
+    }
+}
+
+/// The worst of the best `k` once the heap holds `k` hits.
+#[inline]
+fn full_worst(heap: &BinaryHeap<Worst>, k: usize) -> Option<ScoredDoc> {
+    if heap.len() < k {
+        return None;
+    }
+    heap.peek().map(|w| w.0)
+}
+
+/// Whether `(doc, score)` ranks before `other`: a higher score, or an
+/// equal score and a smaller doc id.
+#[inline]
+fn ranks_before(doc: u32, score: f32, other: ScoredDoc) -> bool {
+    score > other.score || (score == other.score && doc < other.doc)
 }
 
 /// Whether `filter` keeps enough of a segment's rows for block-at-a-time

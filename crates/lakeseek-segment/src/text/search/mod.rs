@@ -24,6 +24,7 @@
 //! that cannot enter the top k, with upper bounds that allow for `f32`
 //! rounding, so [`top_k`] returns exactly what scoring every match would.
 
+mod block_rank;
 mod boolean;
 mod collect;
 mod compile;
@@ -38,6 +39,7 @@ use roaring::RoaringBitmap;
 
 use self::collect::{collect_top, collect_top_term, dense_filter, for_each_doc};
 use self::compile::{compile_root, Root};
+use self::scorer::TermScorer;
 use crate::text::bm25::TermWeight;
 use crate::text::index::{TermInfo, TextIndexError, TextIndexReader};
 
@@ -202,14 +204,20 @@ pub fn top_k_above(
             return Ok(top);
         }
     }
+    if let Matcher::Term(t) = &matcher {
+        if dense_filter(filter, t.reader.num_docs())
+            && t.info.num_blocks() >= collect::BEST_FIRST_MIN_BLOCKS
+        {
+            // Blocks are visited by their bounds: the first one is not
+            // decoded in advance.
+            let mut s = TermScorer::new_unpositioned(t.reader, &t.info, t.weight)?;
+            return collect::collect_top_term_best_first(&mut s, k, filter, floor);
+        }
+    }
     match compile_root(matcher)? {
         Root::Empty => Ok(TopDocs::default()),
         Root::Term(mut s) if dense_filter(filter, s.num_docs()) => {
-            if s.num_blocks() >= collect::BEST_FIRST_MIN_BLOCKS {
-                collect::collect_top_term_best_first(&mut s, k, filter, floor)
-            } else {
-                collect_top_term(&mut s, k, filter, floor)
-            }
+            collect_top_term(&mut s, k, filter, floor)
         }
         Root::Term(s) => collect_top(s, k, filter, floor),
         Root::TermOr(s) if s.len() <= term_union::MAX_CLAUSES => {

@@ -3,8 +3,8 @@
 
 use crate::text::bm25::TermWeight;
 use crate::text::index::{
-    BlockBound, BlockSummary, DocLens, PostingsCursor, TermInfo, TextIndexError, TextIndexReader,
-    BLOCK_LEN, TERMINATED,
+    BlockBound, DocLens, PostingsCursor, TermInfo, TextIndexError, TextIndexReader, BLOCK_LEN,
+    TERMINATED,
 };
 
 /// How far [`TermScorer::min_competitive_tf`] looks: frequencies past it
@@ -187,8 +187,34 @@ impl<'a> TermScorer<'a> {
         info: &TermInfo,
         weight: TermWeight,
     ) -> Result<Self, TextIndexError> {
-        Ok(TermScorer {
-            cursor: reader.postings(info)?,
+        Ok(Self::with_cursor(
+            reader,
+            reader.postings(info)?,
+            info,
+            weight,
+        ))
+    }
+
+    /// A scorer whose cursor has decoded no block yet, for visiting blocks
+    /// by their bounds ([`TermScorer::load_block_at`] first); see
+    /// [`PostingsCursor::new_unpositioned`].
+    pub(crate) fn new_unpositioned(
+        reader: &'a TextIndexReader,
+        info: &TermInfo,
+        weight: TermWeight,
+    ) -> Result<Self, TextIndexError> {
+        let cursor = PostingsCursor::new_unpositioned(reader, info)?;
+        Ok(Self::with_cursor(reader, cursor, info, weight))
+    }
+
+    fn with_cursor(
+        reader: &'a TextIndexReader,
+        cursor: PostingsCursor<'a>,
+        info: &TermInfo,
+        weight: TermWeight,
+    ) -> Self {
+        TermScorer {
+            cursor,
             lens: reader.doc_lens(),
             max_score: bound_score(&weight, &info.bound()),
             weight,
@@ -199,7 +225,7 @@ impl<'a> TermScorer<'a> {
             tf1_bound: 0.0,
             cached_end: TERMINATED,
             cached_score: 0.0,
-        })
+        }
     }
 
     /// The block-max score of the block the cursor's block-max pointer is
@@ -276,14 +302,8 @@ impl<'a> TermScorer<'a> {
         let n = docs.len();
         let mut lens = [0u32; BLOCK_LEN];
         self.lens.get_many(docs, tfs, min_tf, &mut lens[..n]);
-        self.weight.score_block(tfs, &lens[..n], &mut scores[..n]);
-        if min_tf > 1 {
-            for (score, &tf) in scores.iter_mut().zip(tfs) {
-                if tf < min_tf {
-                    *score = 0.0;
-                }
-            }
-        }
+        self.weight
+            .score_block_from(tfs, &lens[..n], min_tf, &mut scores[..n]);
         docs
     }
 
@@ -337,9 +357,16 @@ impl<'a> TermScorer<'a> {
         self.cursor.num_blocks()
     }
 
-    /// Block `j` as the skip table describes it.
-    pub(super) fn block_summary(&self, j: u32) -> Option<BlockSummary> {
-        self.cursor.block_summary(j)
+    /// Score inputs of blocks `from..` from the skip table; see
+    /// [`PostingsCursor::bound_inputs`].
+    pub(super) fn bound_inputs(
+        &self,
+        from: u32,
+        tfs: &mut [u32],
+        lens: &mut [u32],
+        firsts: &mut [u32],
+    ) -> Result<usize, TextIndexError> {
+        self.cursor.bound_inputs(from, tfs, lens, firsts)
     }
 
     /// Decodes block `j`, in any order (see
