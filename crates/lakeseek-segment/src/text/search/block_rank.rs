@@ -74,7 +74,6 @@ const CHUNK: usize = 32;
 
 /// Ranks the blocks of `s`'s term by their bounds, leaving out those that
 /// cannot beat `floor` (a NaN bound counts as infinite and stays).
-#[inline(never)]
 pub(super) fn rank_blocks(s: &TermScorer<'_>, floor: f32) -> Result<RankedBlocks, TextIndexError> {
     let weight = *s.weight();
     let num_blocks = s.num_blocks();
