@@ -25,10 +25,6 @@ use super::format::{
 use super::reader::TextIndexReader;
 use super::{TermInfo, TermLoc, TextIndexError, TERMINATED};
 
-/// Documents [`PostingsCursor::seek`] compares one by one, inline, before
-/// it searches the rest of the block (and the skip table).
-const SEEK_NEAR: usize = 3;
-
 /// A cursor over one term's postings in one segment.
 ///
 /// Created positioned on the term's first document. Doc ids only increase;
@@ -206,24 +202,6 @@ impl<'a> PostingsCursor<'a> {
         if target <= self.doc {
             return self.doc;
         }
-        // Most targets are a document or two ahead in the decoded block (a
-        // disjunction probing a clause for each candidate, a conjunction's
-        // dense clause): a few comparisons here, without the call.
-        let next = self.cur + 1;
-        let near = self.block_len.min(next + SEEK_NEAR);
-        if let Some(ahead) = self.docs.get(next..near) {
-            if let Some(i) = ahead.iter().position(|&d| d >= target) {
-                self.cur = next + i;
-                self.doc = ahead[i];
-                return self.doc;
-            }
-        }
-        self.seek_far(target)
-    }
-
-    /// [`PostingsCursor::seek`] past the next [`SEEK_NEAR`] documents.
-    #[inline(never)]
-    fn seek_far(&mut self, target: u32) -> u32 {
         if self.block_last < target {
             let j = self.find_block(self.block + 1, target);
             if j >= self.num_blocks {
