@@ -149,6 +149,14 @@ def fts_section(runs, out, md, summary):
                          "p50_ms": {q: (r.get("query_types", {}).get(q) or {}).get("latency_ms", {}).get("p50")
                                     for q in qtypes}})
         summary.setdefault("fts", {})[dataset] = rows
+        # Query sets timed over a subsample under a time budget (full runs).
+        for r in rs:
+            budgeted = {q: e for q, e in r.get("query_types", {}).items() if e.get("query_budget_s")}
+            if budgeted:
+                cut = ", ".join(f"{q} {e['queries']:,} of {e['queries_in_set']:,}" for q, e in budgeted.items())
+                budget = next(iter(budgeted.values()))["query_budget_s"]
+                md.append(f"- {label(r)}: timed over an evenly spread subsample ({cut} queries) "
+                          f"under a {fmt(budget, 0)} s budget a pass.")
         png = f"fts_latency_{dataset}.png"
         t1 = [r for r in rows if r["threads"] == 1]
         bars(qtypes, {r["engine"]: [r["p50_ms"][q] for q in qtypes] for r in t1}, "p50 latency, ms (log)",

@@ -1,6 +1,7 @@
 """The fts section: build a BM25 index on one engine, then time each query set.
 
-Every query set is run at k = 10 under the ``timing`` protocol. Where the data
+Every query set is run at k = 10 under the ``timing`` protocol, over an evenly
+spread subsample when ``PEER_QUERY_BUDGET_S`` bounds a pass (``timing.within_budget``). Where the data
 has relevance judgments (SciFact), an untimed pass at k = 100 is scored with
 nDCG@10, MRR@10 and recall@100. Per-band latency is reported for the
 generated corpus (low / middle / high document frequency).
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import metrics
 from data import subsample
-from timing import run_queries, timed
+from timing import query_budget_s, run_queries, timed, within_budget
 
 K = 10
 
@@ -53,8 +54,9 @@ def run(peer, ts, clients: int, warmup: int, max_queries: int | None) -> dict:
         def search(q, k=K, mode=mode):
             return peer.fts_search(q.text, mode, k)
 
+        queries, budget_note = within_budget(search, queries, query_budget_s())
         m = run_queries(search, queries, clients, warmup)
-        entry = {"supported": True, "mode": mode, "k": K, **summarize(m)}
+        entry = {"supported": True, "mode": mode, "k": K, **summarize(m), **budget_note}
         if any(q.band for q in queries):
             entry["by_band"] = by_band(queries, m["latencies_s"])
         if ts.qrels:

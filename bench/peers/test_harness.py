@@ -133,6 +133,27 @@ def test_subsample_spreads_evenly():
     assert len(data.subsample(600, 150)) == 150
 
 
+def test_query_budget_keeps_an_even_spread_sized_by_probed_latency():
+    now = [0.0]
+
+    def clock():
+        return now[0]
+
+    def search(q):  # every query takes 0.5 s on the fake clock
+        now[0] += 0.5
+        return []
+
+    queries = list(range(1000))
+    kept, note = timing.within_budget(search, queries, budget_s=60.0, clock=clock)
+    assert len(kept) == 120 and kept == [queries[i] for i in data.subsample(1000, 120)]
+    assert note == {"query_budget_s": 60.0, "queries_in_set": 1000, "probe_latency_ms": 500.0}
+    # Never below the floor, and untouched without a budget or when they fit.
+    kept, _ = timing.within_budget(search, queries, budget_s=1.0, clock=clock)
+    assert len(kept) == timing.MIN_BUDGET_QUERIES
+    assert timing.within_budget(search, queries, None, clock=clock) == (queries, {})
+    assert timing.within_budget(search, queries, 1e6, clock=clock) == (queries, {})
+
+
 def test_plain_query_strips_syntax_and_lowercases():
     assert data.plain_query('"COVID-19" AND (ACE2)+ β-cells: 50%') == "covid 19 and ace2 β cells 50"
 
@@ -321,3 +342,21 @@ def test_report_vector_sizes_per_vector_and_build_rate():
     s = report.vector_sizes(unsized)
     assert s["index_bytes_per_vector"] is None and s["build_rows_per_second"] is None
     assert report.fmt(s["index_bytes_per_vector"], 0) == "–"
+
+
+def test_report_notes_fts_passes_cut_by_a_query_budget(tmp_path, monkeypatch):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    import report
+    monkeypatch.setattr(report, "bars", lambda *a, **k: None)  # no plot needed here
+    lat = {"p50": 900.0, "p99": 1500.0}
+    cut = {"engine": "duckdb", "section": "fts", "dataset": "generated", "size": 1000, "threads": 1,
+           "build_seconds": 2.0, "index_bytes": 10,
+           "query_types": {"one_term": {"latency_ms": lat, "queries": 133, "queries_in_set": 300,
+                                        "query_budget_s": 120.0},
+                           "phrase": {"supported": False}}}
+    whole = {**cut, "engine": "lancedb", "query_types": {"one_term": {"latency_ms": lat, "queries": 300}}}
+    md, summary = [], {}
+    report.fts_section([cut, whole], tmp_path, md, summary)
+    notes = [line for line in md if "budget" in line]
+    assert notes == ["- duckdb: timed over an evenly spread subsample (one_term 133 of 300 queries) "
+                     "under a 120 s budget a pass."]

@@ -20,6 +20,7 @@ away, it moves less than ``qps`` does.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from typing import Callable, Sequence
@@ -53,6 +54,48 @@ def concurrent_pass(search: Callable, queries: Sequence, clients: int) -> tuple[
     if errors:
         raise errors[0]
     return wall, cpu
+
+
+#: Fewest queries a time budget leaves in a query set: enough for a p50 and
+#: a rough p99.
+MIN_BUDGET_QUERIES = 100
+#: Queries timed to estimate an engine's latency before a budget is applied.
+BUDGET_PROBES = 10
+
+
+def query_budget_s() -> float | None:
+    """Seconds one timed pass of a query set may take, from ``PEER_QUERY_BUDGET_S``
+    (``bench/run --full`` sets it); None (no budget) when unset or 0."""
+    v = float(os.environ.get("PEER_QUERY_BUDGET_S", "0") or 0)
+    return v if v > 0 else None
+
+
+def within_budget(search: Callable, queries: Sequence, budget_s: float | None,
+                  clock: Callable[[], float] = time.perf_counter) -> tuple[list, dict]:
+    """An evenly spread subsample of ``queries`` sized so that one timed pass takes
+    about ``budget_s`` seconds, from the mean latency of ``BUDGET_PROBES`` evenly
+    spread queries (run once here, untimed otherwise: a warm-up), never fewer than
+    ``MIN_BUDGET_QUERIES``. Every query when ``budget_s`` is None or they fit.
+
+    Returns the queries and a note for the JSON (empty when nothing was cut).
+    Engines whose query cost grows with the corpus (a full scan per query) would
+    otherwise hold a 1M-document section for the best part of an hour.
+    """
+    queries = list(queries)
+    if not budget_s or len(queries) <= MIN_BUDGET_QUERIES:
+        return queries, {}
+    from data import subsample  # the same even spread as --max-queries
+    probes = [queries[i] for i in subsample(len(queries), BUDGET_PROBES)]
+    start = clock()
+    for q in probes:
+        search(q)
+    per_query = max((clock() - start) / len(probes), 1e-9)
+    fit = max(MIN_BUDGET_QUERIES, int(budget_s / per_query))
+    if fit >= len(queries):
+        return queries, {}
+    kept = [queries[i] for i in subsample(len(queries), fit)]
+    return kept, {"query_budget_s": budget_s, "queries_in_set": len(queries),
+                  "probe_latency_ms": per_query * 1000.0}
 
 
 def run_queries(search: Callable, queries: Sequence, clients: int = 1, warmup: int = 50,
