@@ -26,6 +26,7 @@ import time
 from typing import Callable, Sequence
 
 import metrics
+from data import subsample  # the even spread of --max-queries
 
 
 def _slices(n: int, parts: int) -> list[range]:
@@ -84,7 +85,6 @@ def within_budget(search: Callable, queries: Sequence, budget_s: float | None,
     queries = list(queries)
     if not budget_s or len(queries) <= MIN_BUDGET_QUERIES:
         return queries, {}
-    from data import subsample  # the same even spread as --max-queries
     probes = [queries[i] for i in subsample(len(queries), BUDGET_PROBES)]
     start = clock()
     for q in probes:

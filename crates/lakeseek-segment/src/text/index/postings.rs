@@ -384,8 +384,9 @@ impl<'a> PostingsCursor<'a> {
             let codes = &entry[SKIP_BOUND..SKIP_BOUND + 2 * MAX_PAIRS];
             let mut max_tf = 0;
             for (p, code) in codes.chunks_exact(2).enumerate() {
-                // A zero frequency code marks an unused slot; scored 0.
-                tf[p] = if code[0] == 0 { 0 } else { tf_decode(code[0]) };
+                // An unused slot's frequency code is 0, which decodes to
+                // 0 and scores 0.
+                tf[p] = tf_decode(code[0]);
                 len[p] = len_decode(code[1]).max(min_len);
                 max_tf = max_tf.max(tf[p]);
             }
@@ -397,12 +398,7 @@ impl<'a> PostingsCursor<'a> {
                 (tf[MAX_PAIRS], len[MAX_PAIRS]) = (max_tf, min_len);
             }
             *first_out = first;
-            let last = u32::from_le_bytes([
-                entry[SKIP_LAST_DOC],
-                entry[SKIP_LAST_DOC + 1],
-                entry[SKIP_LAST_DOC + 2],
-                entry[SKIP_LAST_DOC + 3],
-            ]);
+            let last = read_u32(entry, SKIP_LAST_DOC).ok_or_else(|| corrupt("skip table"))?;
             first = last.saturating_add(1);
         }
         Ok(n)

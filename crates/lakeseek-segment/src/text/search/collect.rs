@@ -176,13 +176,12 @@ pub(super) fn collect_top_term_best_first(
         s.load_block_at(b.block)?;
         let docs = s.score_rest_of_block(&mut scores);
         docs_scored += docs.len() as u64;
-        // The worst kept hit, once there are k: most documents above the
-        // cut tie with it and lose on their doc id, checked here without
-        // touching the heap.
         // Runs of documents none of which beats the cut (in a block visited
         // for its best documents, most) are passed over first. When the
         // whole block comes after the worst kept hit, a tie with it loses
         // on the doc id, so the block's cut is that hit's score itself.
+        // Other losers to the worst kept hit are turned away here, against
+        // a copy of it, without touching the heap.
         let mut worst = full_worst(&heap, k);
         let block_cut = match worst {
             Some(w) if b.first > w.doc => w.score,
@@ -197,13 +196,7 @@ pub(super) fn collect_top_term_best_first(
                     && worst.is_none_or(|w| ranks_before(doc, score, w))
                     && filter.is_none_or(|f| f.contains(doc))
                 {
-                    let hit = Worst(ScoredDoc { doc, score });
-                    if worst.is_none() {
-                        heap.push(hit);
-                    } else if let Some(mut top) = heap.peek_mut() {
-                        // Full: the new hit takes the worst one's place.
-                        *top = hit;
-                    }
+                    offer(&mut heap, k, ScoredDoc { doc, score });
                     worst = full_worst(&heap, k);
                 }
             }
@@ -253,10 +246,10 @@ pub(super) fn offer(heap: &mut BinaryHeap<Worst>, k: usize, hit: ScoredDoc) {
         heap.push(Worst(hit));
         return;
     }
-    if let Some(worst) = heap.peek() {
+    if let Some(mut worst) = heap.peek_mut() {
         if ranks_before(hit.doc, hit.score, worst.0) {
-            heap.pop();
-            heap.push(Worst(hit));
+            // The hit takes the worst one's place: one sift down.
+            *worst = Worst(hit);
         }
     }
 }
