@@ -223,6 +223,31 @@ def vector_bytes_note(r: dict, sizes: dict) -> str:
     return text
 
 
+def budget_notes(rs: list[dict]) -> list[str]:
+    """Footnotes for the vector runs the section's time budget cut short (``bench/peers/deadline.py``)."""
+    lines = []
+    for r in rs:
+        c, skipped = r.get("cut_by_section_budget"), r.get("skipped_indexes") or []
+        if not c and not skipped:
+            continue
+        done = [i["index"] for i in r.get("indexes", [])]
+        text = f"- † {label(r)}: "
+        if c:
+            text += f"stopped by the section's time budget ({c['phase']}"
+            text += f", after {c['stopped_after_seconds']:,.0f} s)" if c.get("stopped_after_seconds") else ")"
+            text += f"; measured before the stop: {', '.join(done)}" if done else "; nothing measured"
+        else:
+            text += "finished within the section's time budget"
+        if skipped:
+            text += "; not built, the budget being nearly spent: " + ", ".join(s["index"] for s in skipped)
+        lines.append(text + ".")
+    if lines:
+        lines.insert(0, "\n† At full size the vector section runs under one time budget (`VECTOR_SECTION_BUDGET_S`, "
+                        "`bench/peers/deadline.py`): LakeSeek, then SciFact, then the large set at one thread, "
+                        "then at all cores; what did not fit is listed here.\n")
+    return lines
+
+
 def vector_section(runs, out, md, summary):
     for dataset in ("scifact", "generated"):
         rs = [r for r in runs if r["section"] == "vector" and r["dataset"] == dataset and ok(r)]
@@ -247,7 +272,8 @@ def vector_section(runs, out, md, summary):
             per_vector = fmt(sz["index_bytes_per_vector"], 0)
             if sz["index"]:
                 per_vector += f" ({sz['index']})"
-            md.append(f"| {label(r)} | {r.get('version', '–')} | {cell('0.90')} | {cell('0.95')} | {cell('0.99')} | "
+            stopped = " †" if r.get("cut_by_section_budget") or r.get("skipped_indexes") else ""
+            md.append(f"| {label(r)}{stopped} | {r.get('version', '–')} | {cell('0.90')} | {cell('0.95')} | {cell('0.99')} | "
                       f"{fmt(mr, 3)} | {fmt(sz['build_seconds'])} | {fmt(sz['build_rows_per_second'], 0)} | "
                       f"{per_vector} |")
             notes.setdefault(label(r), vector_bytes_note(r, sz))
@@ -258,6 +284,7 @@ def vector_section(runs, out, md, summary):
                   "included; the peers: loading the vectors and building the index, as each JSON's notes say). "
                   "¹ Index bytes / vectors, where the bytes are:\n")
         md.extend(f"- {name}: {text}." for name, text in notes.items())
+        md.extend(budget_notes(rs))
         summary.setdefault("vector", {})[dataset] = rows
         png = f"recall_qps_{dataset}.png"
         with redirect_stdout(io.StringIO()):

@@ -18,6 +18,11 @@ An engine whose package can't be imported, or that lacks the section, still
 gets a JSON file, with ``available`` or ``supported`` false and the reason.
 Exit status: 0 on success or a reported unavailability, 1 on an error (the
 JSON then has ``error``).
+
+A vector run under a section budget (``BENCH_SECTION_DEADLINE``, set by
+``bench/run vector --full``; see ``deadline.py``) that would start past the
+deadline, or is still running at it, writes what it measured with
+``cut_by_section_budget``: where it stopped, and the budget's end.
 """
 
 from __future__ import annotations
@@ -68,12 +73,14 @@ def main(argv=None) -> int:
     import json
     import platform
     import shutil
+    import threading
     import time
     import traceback
     from datetime import datetime, timezone
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import deadline
     import engines
     import runner
 
@@ -92,6 +99,49 @@ def main(argv=None) -> int:
     status = 0
     t0 = time.perf_counter()
     workdir = runner.WORK / tag
+    progress: dict = {"phase": "starting"}
+    peer = None
+
+    def finish(result: dict) -> None:
+        """Adds what the run observed of itself and writes the JSON."""
+        if peer is not None:
+            result["notes"] = peer.notes + runner.thread_observations(result)
+            result["settings"] = peer.settings
+        if threadpoolctl is not None:
+            result["threadpools"] = [{k: p.get(k) for k in ("internal_api", "prefix", "num_threads")}
+                                     for p in threadpoolctl.threadpool_info()]
+        result["os_threads_at_end"] = runner.os_threads()
+        result["elapsed_seconds"] = time.perf_counter() - t0
+        Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(a.out).write_text(json.dumps(result, indent=2, default=runner.json_default) + "\n")
+        print(runner.one_line(result))
+
+    def cut(phase: str) -> dict:
+        return {"phase": phase, "deadline_unix": deadline.section_deadline(),
+                "stopped_after_seconds": round(time.perf_counter() - t0, 1)}
+
+    # Whoever writes the JSON first, the run or the watchdog, holds this to the end.
+    writing = threading.Lock()
+
+    def on_deadline() -> bool:
+        """The watchdog's last act: the partial result, then the process ends."""
+        if not writing.acquire(blocking=False):
+            return False
+        partial = {**out, **runner.partial_section(progress),
+                   "cut_by_section_budget": cut(progress.get("phase", "starting"))}
+        finish(partial)
+        if not a.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+        return True
+
+    budgeted = a.section == "vector" and deadline.section_deadline() is not None
+    if budgeted and deadline.past():
+        out.update(supported=True, cut_by_section_budget=cut("not started: the section's budget was spent"))
+        finish(out)
+        return 0
+    watchdog = deadline.Watchdog(on_deadline)
+    if budgeted:
+        watchdog.start()
     try:
         peer_cls = engines.load(a.engine)
     except engines.Unavailable as e:
@@ -100,31 +150,23 @@ def main(argv=None) -> int:
     if peer_cls is not None:
         out["available"] = True
         out["package"] = peer_cls.package
-        peer = None
         try:
             shutil.rmtree(workdir, ignore_errors=True)
             peer = peer_cls(n_threads, workdir)
             out["version"] = peer.version()
-            out.update(runner.run_section(peer, a))
+            out.update(runner.run_section(peer, a, progress))
             peer.close()
         except Exception as e:  # reported in the JSON, not swallowed
             out["error"] = f"{type(e).__name__}: {e}"
             out["traceback"] = traceback.format_exc()
             status = 1
         finally:
-            if peer is not None:
-                out["notes"] = peer.notes + runner.thread_observations(out)
-                out["settings"] = peer.settings
+            watchdog.cancel()
             if not a.keep:
                 shutil.rmtree(workdir, ignore_errors=True)
-    if threadpoolctl is not None:
-        out["threadpools"] = [{k: p.get(k) for k in ("internal_api", "prefix", "num_threads")}
-                              for p in threadpoolctl.threadpool_info()]
-    out["os_threads_at_end"] = runner.os_threads()
-    out["elapsed_seconds"] = time.perf_counter() - t0
-    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(a.out).write_text(json.dumps(out, indent=2, default=runner.json_default) + "\n")
-    print(runner.one_line(out))
+    watchdog.cancel()
+    writing.acquire()
+    finish(out)
     return status
 
 

@@ -21,8 +21,12 @@ import section_vector
 WORK = Path(__file__).resolve().parents[1] / "work" / "peers"
 
 
-def run_section(peer, a) -> dict:
-    """Runs ``a.section`` on ``peer``; returns the section's part of the JSON."""
+def run_section(peer, a, progress: dict | None = None) -> dict:
+    """Runs ``a.section`` on ``peer``; returns the section's part of the JSON.
+
+    ``progress`` (vector only) is kept current for a run stopped at the section's deadline
+    (``partial_section``)."""
+    progress = {} if progress is None else progress
     if a.section not in peer.sections:
         return {"supported": False, "reason": f"{peer.name} has no {a.section} support in this harness"}
     clients = peer.threads
@@ -31,9 +35,11 @@ def run_section(peer, a) -> dict:
         res = section_fts.run(peer, ts, clients, a.warmup, a.max_queries)
         return {"supported": True, "data": ts.meta, **res}
     if a.section == "vector":
+        progress["phase"] = "loading data"
         vs = (data.scifact_vectors() if a.dataset == "scifact" else
               data.generated_vectors(a.size, a.seed, a.dim, a.clusters, a.vector_queries))
-        res = section_vector.run(peer, vs, clients, a.warmup, a.max_queries)
+        progress["data"] = vs.meta
+        res = section_vector.run(peer, vs, clients, a.warmup, a.max_queries, progress)
         return {"supported": True, "data": vs.meta, **res}
     if a.section == "hybrid":
         if a.dataset != "scifact":
@@ -46,6 +52,14 @@ def run_section(peer, a) -> dict:
     path, cols = data.sql_source(a.dataset, a.size, a.seed)
     res = section_sql.run(peer, path, cols, a.reps)
     return {"supported": True, "data": {"parquet": str(path)}, **res}
+
+
+def partial_section(progress: dict) -> dict:
+    """The section's part of the JSON for a run stopped midway: what it measured before the stop."""
+    out = {"supported": True, **section_vector.partial(progress)}
+    if "data" in progress:
+        out["data"] = progress["data"]
+    return out
 
 
 def thread_observations(out: dict) -> list[str]:

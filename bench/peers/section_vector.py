@@ -7,8 +7,15 @@ protocol (``sweep`` may be a list of such sweeps, e.g. one per refine
 setting, each stopped on its own), giving an operating point: recall@10 against the exact ground truth,
 latency, QPS (and batch QPS where the engine has a batch API). A sweep stops
 early once recall@10 reaches 0.999, when it stops improving (gain < 0.001 over
-the previous point after three points), or after ``SWEEP_BUDGET_S`` seconds.
-``best_qps_at_recall`` is the fastest point reaching 0.90 / 0.95 / 0.99.
+the previous point after three points), after ``SWEEP_BUDGET_S`` seconds, or
+at the section's deadline (``deadline``: full runs bound the whole section;
+a variant whose build would start too close to it is listed in
+``skipped_indexes``). ``best_qps_at_recall`` is the fastest point reaching
+0.90 / 0.95 / 0.99.
+
+``run`` keeps ``progress`` current (the phase, the indexes and points so far),
+so that a run stopped at the deadline still writes what it measured
+(``partial``).
 
 Top-level ``index_bytes`` is one index's: the only one, or for an engine with
 several variants (faiss) the one behind the best QPS at recall@10 >= 0.95
@@ -24,6 +31,7 @@ import time
 
 import numpy as np
 
+import deadline
 import metrics
 from data import subsample
 from section_fts import summarize
@@ -41,7 +49,7 @@ def should_stop(recalls: list[float], started: float) -> bool:
         return True
     if len(recalls) >= 3 and recalls[-1] - recalls[-2] < 0.001:
         return True
-    return time.perf_counter() - started > SWEEP_BUDGET_S
+    return time.perf_counter() - started > SWEEP_BUDGET_S or deadline.past()
 
 
 def sweep_group(v, group, queries, qlist, truth, clients, warmup, entry, points) -> None:
@@ -88,32 +96,58 @@ def per_vector(index_bytes: int | None, n: int | None) -> float | None:
     return index_bytes / n if index_bytes is not None and n else None
 
 
-def run(peer, vs, clients: int, warmup: int, max_queries: int | None) -> dict:
-    pick = subsample(len(vs.queries), max_queries)
-    queries = vs.queries[pick]
-    truth = vs.truth[pick, :K]
-    qlist = list(queries)
-    indexes, points = [], []
-    for v in peer.vector_variants(len(vs.base), vs.base.shape[1]):
-        _, build = timed(v.build, vs.base)
-        build += v.extra_build_seconds() - v.untimed_build_seconds()
-        entry = {"index": v.name, "params": v.params, "build_seconds": build, "index_bytes": v.index_bytes(),
-                 "notes": v.notes, "points": []}
-        groups = v.sweep if v.sweep and isinstance(v.sweep[0], list) else [v.sweep]
-        for group in groups:
-            sweep_group(v, group, queries, qlist, truth, clients, warmup, entry, points)
-        v.release()
-        indexes.append(entry)
+def summarize_run(indexes: list[dict], points: list[dict], n_base: int, n_queries: int,
+                  skipped: list[dict]) -> dict:
+    """The section's JSON fields from the indexes built and the operating points measured so far."""
     best = metrics.best_qps_at_recall(points, THRESHOLDS)
     ref = reference_index(indexes, best)
     index_bytes = ref["index_bytes"] if ref else None
     out = {"build_seconds": sum(e["build_seconds"] for e in indexes),
-           "index_bytes": index_bytes, "index_bytes_per_vector": per_vector(index_bytes, len(vs.base)),
+           "index_bytes": index_bytes, "index_bytes_per_vector": per_vector(index_bytes, n_base),
            "reference_index": ref,
-           "k": K, "queries": len(qlist), "indexes": indexes, "operating_points": points,
+           "k": K, "queries": n_queries, "indexes": indexes, "operating_points": points,
            "best_qps_at_recall": best,
            "quality": {"max_recall@10": max((p["recall@10"] for p in points), default=None)}}
+    if skipped:
+        out["skipped_indexes"] = skipped
     if any("qps_batch" in p for p in points):
         out["best_qps_batch_at_recall"] = metrics.best_qps_at_recall(
             [p for p in points if "qps_batch" in p], THRESHOLDS, recall_key="recall@10_batch", qps_key="qps_batch")
     return out
+
+
+def partial(progress: dict) -> dict:
+    """What a run stopped midway measured: the summary of its finished work (nothing before any build)."""
+    if "indexes" not in progress:
+        return {}
+    done = [e for e in progress["indexes"] if e is not progress.get("building")]
+    return summarize_run(done, progress["points"], progress["n_base"], progress["n_queries"], progress["skipped"])
+
+
+def run(peer, vs, clients: int, warmup: int, max_queries: int | None, progress: dict | None = None) -> dict:
+    progress = {} if progress is None else progress
+    pick = subsample(len(vs.queries), max_queries)
+    queries = vs.queries[pick]
+    truth = vs.truth[pick, :K]
+    qlist = list(queries)
+    indexes, points, skipped = [], [], []
+    progress.update(indexes=indexes, points=points, skipped=skipped, n_base=len(vs.base), n_queries=len(qlist))
+    for v in peer.vector_variants(len(vs.base), vs.base.shape[1]):
+        if not deadline.can_start_build():
+            skipped.append({"index": v.name, "params": v.params,
+                            "reason": f"under {deadline.MIN_BUILD_S:.0f} s of the section's budget left"})
+            continue
+        progress["phase"] = f"building {v.name}"
+        progress["building"] = entry = {"index": v.name, "params": v.params}
+        indexes.append(entry)
+        _, build = timed(v.build, vs.base)
+        build += v.extra_build_seconds() - v.untimed_build_seconds()
+        entry.update({"build_seconds": build, "index_bytes": v.index_bytes(), "notes": v.notes, "points": []})
+        progress["building"] = None
+        progress["phase"] = f"sweeping {v.name}"
+        groups = v.sweep if v.sweep and isinstance(v.sweep[0], list) else [v.sweep]
+        for group in groups:
+            sweep_group(v, group, queries, qlist, truth, clients, warmup, entry, points)
+        v.release()
+    progress["phase"] = "done"
+    return summarize_run(indexes, points, len(vs.base), len(qlist), skipped)

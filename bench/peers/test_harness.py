@@ -360,3 +360,109 @@ def test_report_notes_fts_passes_cut_by_a_query_budget(tmp_path, monkeypatch):
     notes = [line for line in md if "budget" in line]
     assert notes == ["- duckdb: timed over an evenly spread subsample (one_term 133 of 300 queries) "
                      "under a 120 s budget a pass."]
+
+
+# -- the vector section's budget (deadline.py)
+
+SLOW_PEER_SCRIPT = '''
+import sys, time, types
+sys.path.insert(0, {peers!r})
+import numpy as np
+import data, deadline, engines, run_peer
+from engines.base import Peer as Base, VectorVariant
+
+deadline.GRACE_S, deadline.MIN_BUILD_S = 0.5, 1.0
+
+class Peer(Base):
+    name, package, sections = "slow", "numpy", {{"vector"}}
+
+    def vector_variants(self, n, dim):
+        state = {{}}
+        def search(q, k, sp):
+            return np.argsort(-(state["base"] @ q))[:k].tolist()
+        return [VectorVariant("fast", {{}}, lambda base: state.update(base=base), [{{}}], search),
+                VectorVariant("slow", {{}}, lambda base: time.sleep(60), [{{}}], search)]
+
+mod = types.ModuleType("engines.slow_peer")
+mod.Peer = Peer
+sys.modules["engines.slow_peer"] = mod
+engines.ENGINES["slow"] = "slow_peer"
+run_peer.ENGINES.append("slow")
+rng = np.random.default_rng(1)
+base = rng.standard_normal((200, 8)).astype(np.float32)
+queries = base[:20]
+truth = np.argsort(-(queries @ base.T), axis=1)[:, :100]
+data.generated_vectors = lambda *a, **k: data.VectorSet("tiny", base, queries, truth, {{"n": 200}})
+sys.exit(run_peer.main(["--engine", "slow", "--section", "vector", "--dataset", "generated", "--size", "200",
+                        "--warmup", "2", "--out", {out!r}]))
+'''
+
+
+def run_slow_peer(tmp_path, deadline_in_s: float) -> tuple[dict, float]:
+    import json
+    import os
+    import subprocess
+    import time
+    out = tmp_path / "slow.json"
+    script = tmp_path / "slow_peer.py"
+    script.write_text(SLOW_PEER_SCRIPT.format(peers=str(Path(__file__).resolve().parent), out=str(out)))
+    env = {**os.environ, "BENCH_SECTION_DEADLINE": str(time.time() + deadline_in_s)}
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=50)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(out.read_text()), time.perf_counter() - t0
+
+
+def test_a_run_still_building_at_the_deadline_writes_what_it_measured(tmp_path):
+    r, wall = run_slow_peer(tmp_path, deadline_in_s=4.0)
+    assert wall < 30  # the watchdog ended the 60 s build
+    assert r["cut_by_section_budget"]["phase"] == "building slow"
+    assert [i["index"] for i in r["indexes"]] == ["fast"]  # the unfinished build is not an index
+    assert r["operating_points"][0]["recall@10"] == 1.0 and r["queries"] == 20
+    assert r["best_qps_at_recall"]["0.99"]["index"] == "fast"
+    assert r["data"] == {"n": 200} and r["version"]
+
+
+def test_a_run_starting_past_the_deadline_is_recorded_as_not_run(tmp_path):
+    r, _ = run_slow_peer(tmp_path, deadline_in_s=-1.0)
+    assert r["cut_by_section_budget"]["phase"].startswith("not started")
+    assert "indexes" not in r and r["supported"] is True
+
+
+def test_no_build_starts_too_close_to_the_deadline_and_sweeps_end_at_it(monkeypatch):
+    import time
+    import deadline
+    from engines.base import VectorVariant
+    built = []
+    variants = [VectorVariant(name, {}, lambda b, name=name: built.append(name), [{}], lambda q, k, sp: [0])
+                for name in ("a", "b")]
+    peer = type("P", (), {"vector_variants": lambda self, n, dim: variants})()
+    vs = data.VectorSet("v", np.zeros((5, 2), np.float32), np.zeros((3, 2), np.float32), np.zeros((3, 100), int))
+    monkeypatch.setenv(deadline.ENV, str(time.time() + deadline.MIN_BUILD_S / 2))
+    out = section_vector.run(peer, vs, clients=1, warmup=0, max_queries=None)
+    assert built == [] and [s["index"] for s in out["skipped_indexes"]] == ["a", "b"]
+    assert not section_vector.should_stop([0.5], started=time.perf_counter())
+    monkeypatch.setenv(deadline.ENV, str(time.time() - 1))
+    assert section_vector.should_stop([0.5], started=time.perf_counter())
+    monkeypatch.delenv(deadline.ENV)
+    out = section_vector.run(peer, vs, clients=1, warmup=0, max_queries=None)
+    assert built == ["a", "b"] and "skipped_indexes" not in out
+
+
+def test_report_lists_vector_runs_the_budget_cut_short():
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    import report
+    whole = {"engine": "faiss", "threads": 1, "indexes": [{"index": "IVF-Flat"}]}
+    stopped = {"engine": "hnswlib", "threads": 2, "indexes": [{"index": "HNSW"}],
+               "cut_by_section_budget": {"phase": "sweeping HNSW", "stopped_after_seconds": 1234.4}}
+    not_run = {"engine": "duckdb", "threads": 1, "cut_by_section_budget": {"phase": "not started"}}
+    skipped = {"engine": "lancedb", "threads": 1, "indexes": [{"index": "IVF-PQ"}],
+               "skipped_indexes": [{"index": "IVF-HNSW"}]}
+    lines = report.budget_notes([whole, stopped, not_run, skipped])
+    assert lines[0].startswith("\n† At full size")
+    assert lines[1:] == [
+        "- † hnswlib t=2: stopped by the section's time budget (sweeping HNSW, after 1,234 s); "
+        "measured before the stop: HNSW.",
+        "- † duckdb: stopped by the section's time budget (not started); nothing measured.",
+        "- † lancedb: finished within the section's time budget; not built, the budget being nearly spent: IVF-HNSW."]
+    assert report.budget_notes([whole]) == []
