@@ -232,7 +232,9 @@ def budget_notes(rs: list[dict]) -> list[str]:
             continue
         done = [i["index"] for i in r.get("indexes", [])]
         text = f"- † {label(r)}: "
-        if c:
+        if c and c["phase"].startswith("not started"):
+            text += "not run: the section's time budget was spent before its turn"
+        elif c:
             text += f"stopped by the section's time budget ({c['phase']}"
             text += f", after {c['stopped_after_seconds']:,.0f} s)" if c.get("stopped_after_seconds") else ")"
             text += f"; measured before the stop: {', '.join(done)}" if done else "; nothing measured"
@@ -276,7 +278,8 @@ def vector_section(runs, out, md, summary):
             md.append(f"| {label(r)}{stopped} | {r.get('version', '–')} | {cell('0.90')} | {cell('0.95')} | {cell('0.99')} | "
                       f"{fmt(mr, 3)} | {fmt(sz['build_seconds'])} | {fmt(sz['build_rows_per_second'], 0)} | "
                       f"{per_vector} |")
-            notes.setdefault(label(r), vector_bytes_note(r, sz))
+            if r.get("operating_points"):
+                notes.setdefault(label(r), vector_bytes_note(r, sz))
             rows.append({"engine": r["engine"], "threads": r["threads"], "version": r.get("version"),
                          "best_qps_at_recall": {t: (best.get(t) or {}).get("qps") for t in ("0.90", "0.95", "0.99")},
                          "max_recall@10": mr, **sz})
@@ -427,7 +430,7 @@ def main(argv=None) -> int:
         md.append(f"\nBuilt with the `{profile}` profile.")
     if timings:
         total = sum(s for _, s, _ in timings)
-        md.append(f"\nWall time of `bench/run all`: **{total // 60} min {total % 60} s**.\n")
+        md.append(f"\nWall time of the steps below (`timings.tsv`), together: **{total // 60} min {total % 60} s**.\n")
         md.append("| step | wall s | 1-min load average after |\n|---|---|---|")
         md.extend(f"| {n} | {s} | {la or '–'} |" for n, s, la in timings)
     md.append("\nOne thread per engine unless a row says t=2; LakeSeek and tantivy (Rust) run in-process "

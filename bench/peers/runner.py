@@ -111,6 +111,9 @@ def one_line(out: dict) -> str:
         return f"{head}: ERROR {out['error']}"
     if out.get("supported") is False:
         return f"{head}: unsupported ({out.get('reason')})"
+    cut = out.get("cut_by_section_budget")
+    if cut and not out.get("operating_points"):
+        return f"{head}: stopped by the section's budget ({cut['phase']}), nothing measured"
     parts = [f"build {out.get('build_seconds') or 0:.1f}s"]
     q = out.get("quality")
     if q:

@@ -427,6 +427,9 @@ def test_a_run_starting_past_the_deadline_is_recorded_as_not_run(tmp_path):
     r, _ = run_slow_peer(tmp_path, deadline_in_s=-1.0)
     assert r["cut_by_section_budget"]["phase"].startswith("not started")
     assert "indexes" not in r and r["supported"] is True
+    import runner
+    assert runner.one_line(r).endswith("stopped by the section's budget (not started: the section's budget "
+                                       "was spent), nothing measured")
 
 
 def test_no_build_starts_too_close_to_the_deadline_and_sweeps_end_at_it(monkeypatch):
@@ -455,7 +458,8 @@ def test_report_lists_vector_runs_the_budget_cut_short():
     whole = {"engine": "faiss", "threads": 1, "indexes": [{"index": "IVF-Flat"}]}
     stopped = {"engine": "hnswlib", "threads": 2, "indexes": [{"index": "HNSW"}],
                "cut_by_section_budget": {"phase": "sweeping HNSW", "stopped_after_seconds": 1234.4}}
-    not_run = {"engine": "duckdb", "threads": 1, "cut_by_section_budget": {"phase": "not started"}}
+    not_run = {"engine": "duckdb", "threads": 1,
+               "cut_by_section_budget": {"phase": "not started: the section's budget was spent"}}
     skipped = {"engine": "lancedb", "threads": 1, "indexes": [{"index": "IVF-PQ"}],
                "skipped_indexes": [{"index": "IVF-HNSW"}]}
     lines = report.budget_notes([whole, stopped, not_run, skipped])
@@ -463,6 +467,6 @@ def test_report_lists_vector_runs_the_budget_cut_short():
     assert lines[1:] == [
         "- † hnswlib t=2: stopped by the section's time budget (sweeping HNSW, after 1,234 s); "
         "measured before the stop: HNSW.",
-        "- † duckdb: stopped by the section's time budget (not started); nothing measured.",
+        "- † duckdb: not run: the section's time budget was spent before its turn.",
         "- † lancedb: finished within the section's time budget; not built, the budget being nearly spent: IVF-HNSW."]
     assert report.budget_notes([whole]) == []
