@@ -1,7 +1,8 @@
 //! [`Table`]: a handle on one table — its latest known snapshot, time travel,
 //! appends, and access to segment objects.
 
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
@@ -22,6 +23,9 @@ use crate::writer::{TableWriter, WriterOptions};
 pub struct Table {
     pub(crate) log: Log,
     snapshot: Arc<RwLock<Snapshot>>,
+    /// The version this handle last saw to be the newest (by a refresh or
+    /// its own commit) and when: see [`Table::recent_snapshot`].
+    known_latest: Arc<Mutex<Option<(u64, Instant)>>>,
     writer_options: WriterOptions,
     columns: Arc<ColumnCache>,
     readers: Arc<ReaderCache>,
@@ -42,6 +46,7 @@ impl Table {
         Table {
             log,
             snapshot: Arc::new(RwLock::new(snapshot)),
+            known_latest: Arc::new(Mutex::new(None)),
             writer_options,
             columns,
             readers,
@@ -92,8 +97,24 @@ impl Table {
     /// Loads commits newer than the cached snapshot and returns the latest.
     pub async fn refresh(&self) -> TableResult<Snapshot> {
         let latest = self.log.refresh(self.snapshot()).await?;
-        self.install(latest.clone());
+        self.install_latest(latest.clone());
         Ok(latest)
+    }
+
+    /// The cached snapshot if this handle saw it to be the newest version
+    /// less than `max_age` ago, else `None`.
+    pub(crate) fn recent_snapshot(&self, max_age: Duration) -> Option<Snapshot> {
+        let (version, at) = (*self.known_latest.lock().expect("known latest lock"))?;
+        let snapshot = self.snapshot();
+        (snapshot.version == version && at.elapsed() < max_age).then_some(snapshot)
+    }
+
+    /// Keeps `snapshot`, which was the newest version just now (a refresh
+    /// read it, or this handle committed it).
+    pub(crate) fn install_latest(&self, snapshot: Snapshot) {
+        let version = snapshot.version;
+        self.install(snapshot);
+        *self.known_latest.lock().expect("known latest lock") = Some((version, Instant::now()));
     }
 
     /// The snapshot at `version` (time travel).

@@ -9,6 +9,7 @@
 //! of ids with a small commit of its own, so spilled files never need a rewrite.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use arrow::record_batch::RecordBatch;
 use futures::{Stream, StreamExt};
@@ -27,6 +28,12 @@ use crate::vector_models::{model_actions, TrainedModel};
 /// Ids reserved per reservation commit; any transaction larger simply
 /// reserves again.
 const RESERVATION_BLOCK: u64 = 1 << 32;
+
+/// How long after seeing the newest version a handle commits on it without
+/// reloading the log first (see [`TableWriter::finish`]). Short, so that a
+/// handle other writers have moved past rarely loses the PUT race, and when
+/// it does has few commits to read.
+const FRESH_SNAPSHOT: Duration = Duration::from_secs(2);
 
 /// Knobs of the writer.
 #[derive(Debug, Clone)]
@@ -217,7 +224,17 @@ impl TableWriter {
             // Already reserving: the tail uses reserved ids too.
             self.spill().await?;
         }
-        let base = self.table.refresh().await?;
+        // A handle that saw the newest version moments ago builds on it
+        // without reloading: the conditional PUT still catches any newer
+        // commit (the commit then reloads and rebuilds the actions), and a
+        // run of appends saves the LIST of the log folder a reload costs,
+        // one request a commit on S3. Deletes resolve their rows on the
+        // newest snapshot, as a stale one may name vacuumed files.
+        let base = match self.table.recent_snapshot(FRESH_SNAPSHOT) {
+            Some(snapshot) if self.deletes.is_none() => snapshot,
+            _ => self.table.refresh().await?,
+        };
+        let base_version = base.version;
         let spilled = std::mem::take(&mut self.spilled);
         let tail = Arc::new(Mutex::new(OptimisticTail {
             batches: std::mem::take(&mut self.buffer),
@@ -280,7 +297,12 @@ impl TableWriter {
         .await;
         match result {
             Ok(snapshot) => {
-                self.table.install(snapshot.clone());
+                if snapshot.version > base_version {
+                    // This commit wrote it: the newest version at this moment.
+                    self.table.install_latest(snapshot.clone());
+                } else {
+                    self.table.install(snapshot.clone());
+                }
                 if self.options.defer_vector_indexes {
                     self.table.index_deferred_in_background();
                 }

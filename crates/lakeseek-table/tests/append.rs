@@ -120,3 +120,32 @@ async fn a_writer_commits_many_batches_at_once() {
     assert_eq!(keys, (0..21).collect::<Vec<_>>());
     assert_dense(&ids);
 }
+
+#[tokio::test]
+async fn appends_on_a_current_handle_skip_the_log_listing_and_a_stale_one_still_lands() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = local(dir.path());
+    let table = create(&db, "t").await;
+    table.append(&batch(0, 2)).await.unwrap(); // this handle now knows the newest version
+    let before = table.store().counters().snapshot();
+    for i in 1..4 {
+        table.append(&batch(i * 2, 2)).await.unwrap();
+    }
+    let io = table.store().counters().snapshot().since(&before);
+    assert_eq!(io.lists, 0, "back-to-back appends reloaded the log: {io:?}");
+
+    // Another writer moves the table on: this handle's next append loses
+    // the race for the version it expected, reloads and lands after it.
+    let other = local(dir.path()).open_table("t").await.unwrap();
+    let theirs = other.append(&batch(8, 2)).await.unwrap();
+    let ours = table.append(&batch(10, 2)).await.unwrap();
+    assert_eq!(ours.version, theirs.version + 1);
+    let (latest, keys, ids) = latest(&db, "t").await;
+    assert_eq!(latest, ours);
+    assert_eq!(sorted(&keys), (0..12).collect::<Vec<_>>());
+    assert_dense(&ids);
+    assert_eq!(
+        log_versions(&db, "t").await,
+        (0..=latest.version).collect::<Vec<_>>()
+    );
+}
