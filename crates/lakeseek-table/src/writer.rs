@@ -228,8 +228,9 @@ impl TableWriter {
         // without reloading: the conditional PUT still catches any newer
         // commit (the commit then reloads and rebuilds the actions), and a
         // run of appends saves the LIST of the log folder a reload costs,
-        // one request a commit on S3. Deletes resolve their rows on the
-        // newest snapshot, as a stale one may name vacuumed files.
+        // one request a commit on S3. A write that deletes reloads first:
+        // resolving its rows reads segment data, which a lost race would
+        // make it read again.
         let base = match self.table.recent_snapshot(FRESH_SNAPSHOT) {
             Some(snapshot) if self.deletes.is_none() => snapshot,
             _ => self.table.refresh().await?,
