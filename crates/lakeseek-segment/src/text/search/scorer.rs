@@ -110,6 +110,30 @@ pub(crate) fn may_beat(bound_sum: f64, n: usize, threshold: f32) -> bool {
     bound_sum * slack(n) > f64::from(threshold)
 }
 
+/// The largest `f32` partial sum `x` for which `x + rest` cannot beat
+/// `threshold` ([`may_beat`] with `n` scores): a sum may beat it exactly
+/// when it is above the cut, since `may_beat` only grows with the sum. Lets
+/// a window's candidates be picked with one `f32` comparison each.
+pub(crate) fn candidate_cut(rest: f64, n: usize, threshold: f32) -> f32 {
+    let passes = |x: f32| may_beat(f64::from(x) + rest, n, threshold);
+    if passes(f32::NEG_INFINITY) {
+        return f32::NEG_INFINITY;
+    }
+    // The exact answer is within a few ulps of the real-number one: step
+    // down while the guess passes, then up while the next one fails.
+    let mut cut = (f64::from(threshold) / slack(n) - rest) as f32;
+    if cut.is_nan() {
+        cut = 0.0;
+    }
+    while cut > f32::NEG_INFINITY && passes(cut) {
+        cut = cut.next_down();
+    }
+    while cut < f32::INFINITY && !passes(cut.next_up()) {
+        cut = cut.next_up();
+    }
+    cut
+}
+
 /// A bound for the f32 sum of `n` scores whose bounds add up to `sum`.
 #[inline]
 pub(crate) fn sum_bound(sum: f64, n: usize) -> f32 {
@@ -520,5 +544,55 @@ impl<S: Scorer> Scorer for ConstScorer<S> {
     }
     fn take_error(&mut self) -> Option<TextIndexError> {
         self.inner.take_error()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn check_cut(rest: f64, n: usize, threshold: f32, probes: &[f32]) {
+        let cut = candidate_cut(rest, n, threshold);
+        let passes = |x: f32| may_beat(f64::from(x) + rest, n, threshold);
+        assert!(!passes(cut), "cut {cut} itself passes");
+        if cut < f32::INFINITY {
+            assert!(passes(cut.next_up()), "just above cut {cut} fails");
+        }
+        for &x in probes {
+            assert_eq!(x > cut, passes(x), "x {x} cut {cut}");
+        }
+    }
+
+    #[test]
+    fn cut_at_the_edges() {
+        check_cut(0.0, 1, f32::NEG_INFINITY, &[0.0, 1.0]);
+        check_cut(0.0, 2, 0.0, &[0.0, f32::MIN_POSITIVE, 1.0]);
+        check_cut(5.0, 3, 1.0, &[0.0, 1.0]);
+        check_cut(0.25, 8, 3.5, &[3.25, 3.2499998, 3.2500002, 4.0]);
+        check_cut(0.0, 2, f32::MAX, &[f32::MAX, f32::INFINITY]);
+    }
+
+    proptest! {
+        #[test]
+        fn cut_splits_sums_exactly_as_may_beat(
+            rest in 0.0f64..50.0,
+            n in 1usize..9,
+            threshold in 0.0f32..100.0,
+            probes in proptest::collection::vec(0.0f32..100.0, 0..16),
+        ) {
+            let cut = candidate_cut(rest, n, threshold);
+            let mut near = probes;
+            // Sums a few ulps either side of the cut, where rounding bites.
+            let mut x = cut;
+            for _ in 0..4 {
+                x = x.next_down();
+            }
+            for _ in 0..8 {
+                near.push(x);
+                x = x.next_up();
+            }
+            check_cut(rest, n, threshold, &near);
+        }
     }
 }
