@@ -110,28 +110,59 @@ pub(crate) fn may_beat(bound_sum: f64, n: usize, threshold: f32) -> bool {
     bound_sum * slack(n) > f64::from(threshold)
 }
 
-/// The largest `f32` partial sum `x` for which `x + rest` cannot beat
-/// `threshold` ([`may_beat`] with `n` scores): a sum may beat it exactly
-/// when it is above the cut, since `may_beat` only grows with the sum. Lets
-/// a window's candidates be picked with one `f32` comparison each.
+/// The cut between the `f32` partial sums `x` for which `x + rest` may
+/// beat `threshold` ([`may_beat`] with `n` scores) and those for which it
+/// cannot: a sum may beat it exactly when it is above the cut, since
+/// `may_beat` only grows with the sum (negative infinity when every sum
+/// may). Lets a window's candidates be picked with one `f32` comparison
+/// each.
 pub(crate) fn candidate_cut(rest: f64, n: usize, threshold: f32) -> f32 {
     let passes = |x: f32| may_beat(f64::from(x) + rest, n, threshold);
     if passes(f32::NEG_INFINITY) {
         return f32::NEG_INFINITY;
     }
-    // The exact answer is within a few ulps of the real-number one: step
-    // down while the guess passes, then up while the next one fails.
+    // Usually the real-number answer is within an ulp or two: a few steps
+    // from it settle the cut.
     let mut cut = (f64::from(threshold) / slack(n) - rest) as f32;
-    if cut.is_nan() {
-        cut = 0.0;
+    if !cut.is_nan() {
+        for _ in 0..8 {
+            if passes(cut) {
+                cut = cut.next_down();
+            } else if passes(cut.next_up()) {
+                return cut;
+            } else {
+                cut = cut.next_up();
+            }
+        }
     }
-    while cut > f32::NEG_INFINITY && passes(cut) {
-        cut = cut.next_down();
+    // Not near it (when `rest` swamps the sums near zero, many of them
+    // round to the same f64 sum): bisect the f32 values in their order.
+    if !passes(f32::INFINITY) {
+        return f32::INFINITY;
     }
-    while cut < f32::INFINITY && !passes(cut.next_up()) {
-        cut = cut.next_up();
+    let (mut fails, mut holds) = (ordered_key(f32::NEG_INFINITY), ordered_key(f32::INFINITY));
+    while holds - fails > 1 {
+        let mid = fails + (holds - fails) / 2;
+        if passes(from_ordered_key(mid)) {
+            holds = mid;
+        } else {
+            fails = mid;
+        }
     }
-    cut
+    from_ordered_key(fails)
+}
+
+/// A key that orders non-NaN `f32` values as numbers (the sign-magnitude
+/// bits of a negative value flipped), consecutive for neighbouring values.
+fn ordered_key(x: f32) -> i64 {
+    let bits = x.to_bits() as i32;
+    i64::from(if bits < 0 { bits ^ i32::MAX } else { bits })
+}
+
+/// The value of an [`ordered_key`].
+fn from_ordered_key(key: i64) -> f32 {
+    let key = key as i32;
+    f32::from_bits((if key < 0 { key ^ i32::MAX } else { key }) as u32)
 }
 
 /// A bound for the f32 sum of `n` scores whose bounds add up to `sum`.
@@ -565,6 +596,49 @@ mod tests {
     }
 
     #[test]
+    fn cut_when_rest_swamps_small_sums() {
+        // Every sum below half an ulp of `rest` adds up to `rest` itself:
+        // the cut is far from the first guess, and found by bisection.
+        for n in 1..9 {
+            for rest in [1.0f64, 0.5, 4.0, 3.0] {
+                let exact = rest * slack(n);
+                let mut t = exact as f32;
+                for _ in 0..3 {
+                    t = t.next_down();
+                }
+                for _ in 0..6 {
+                    check_cut(rest, n, t, &[0.0, f32::MIN_POSITIVE, 1e-20, 1e-7]);
+                    t = t.next_up();
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn ordered_keys_follow_the_numbers() {
+        let values = [
+            f32::NEG_INFINITY,
+            f32::MIN,
+            -1.0,
+            -f32::MIN_POSITIVE,
+            -0.0,
+            0.0,
+            f32::MIN_POSITIVE,
+            1.0,
+            f32::MAX,
+            f32::INFINITY,
+        ];
+        for pair in values.windows(2) {
+            assert!(ordered_key(pair[0]) < ordered_key(pair[1]), "{pair:?}");
+        }
+        for v in values {
+            assert_eq!(from_ordered_key(ordered_key(v)).to_bits(), v.to_bits());
+        }
+        assert_eq!(ordered_key(1.0f32.next_up()), ordered_key(1.0) + 1);
+        assert_eq!(ordered_key((-1.0f32).next_up()), ordered_key(-1.0) + 1);
+    }
+
+    #[test]
     fn cut_at_the_edges() {
         check_cut(0.0, 1, f32::NEG_INFINITY, &[0.0, 1.0]);
         check_cut(0.0, 2, 0.0, &[0.0, f32::MIN_POSITIVE, 1.0]);
@@ -581,6 +655,12 @@ mod tests {
             threshold in 0.0f32..100.0,
             probes in proptest::collection::vec(0.0f32..100.0, 0..16),
         ) {
+            // Thresholds right at an f32 `rest` scaled by the slack, where
+            // sums near zero all round alike, as well as anywhere.
+            let rest_f32 = f64::from(rest as f32);
+            let at_rest = (rest_f32 * slack(n)) as f32;
+            check_cut(rest_f32, n, at_rest, &[0.0, 1e-30, at_rest]);
+            check_cut(rest_f32, n, at_rest.next_up(), &[0.0, 1e-30]);
             let cut = candidate_cut(rest, n, threshold);
             let mut near = probes;
             // Sums a few ulps either side of the cut, where rounding bites.

@@ -256,7 +256,7 @@ fn probe_one_clause(
         if f == ABSENT && partial <= *hits.threshold {
             continue;
         }
-        if filter.is_some_and(|f| !f.contains(d)) {
+        if filter.is_some_and(|allowed| !allowed.contains(d)) {
             continue;
         }
         if f == ABSENT {
