@@ -92,14 +92,6 @@ impl Merged {
         }
     }
 
-    fn docs(&self) -> &[u32] {
-        &self.docs
-    }
-
-    fn sums(&self) -> &[f32] {
-        &self.sums
-    }
-
     /// Starts from one slice.
     fn reset(&mut self, s: &Slice) {
         self.docs.clear();
@@ -144,6 +136,24 @@ impl Merged {
     }
 }
 
+/// The score of `d` over all `n` clauses, summed in clause order as
+/// `Union::score` does: an essential clause's from its scored slice, any
+/// other's from `probed` (0 where it does not match, which leaves the sum
+/// as it is).
+fn clause_order_sum(slices: &mut [Slice], d: u32, n: usize, probed: impl Fn(usize) -> f32) -> f32 {
+    let mut score = 0.0f32;
+    let mut e = 0;
+    for i in 0..n {
+        if e < slices.len() && slices[e].clause == i {
+            score += slices[e].score_of(d);
+            e += 1;
+        } else {
+            score += probed(i);
+        }
+    }
+    score
+}
+
 /// Per-document buffers of [`probe_one_clause`], sized for a window's
 /// merged documents.
 struct Scratch {
@@ -177,11 +187,12 @@ struct Window {
     bound: f32,
 }
 
-/// The top k being collected.
+/// The top k being collected, among the documents `filter` allows.
 struct Hits<'h> {
     heap: &'h mut BinaryHeap<Worst>,
     k: usize,
     threshold: &'h mut f32,
+    filter: Option<&'h RoaringBitmap>,
 }
 
 /// Finishes a window whose only non-essential clause is `window.clause`
@@ -191,7 +202,6 @@ struct Hits<'h> {
 /// once (a merge without data-dependent branches, or a binary search each
 /// when they are few); then only they are looked at one by one, in doc
 /// order. Scores and the kept set are exactly the general loop's.
-#[allow(clippy::too_many_arguments)]
 fn probe_one_clause(
     clause: &mut TermScorer<'_>,
     window: Window,
@@ -199,7 +209,6 @@ fn probe_one_clause(
     slices: &mut [Slice],
     scratch: &mut Scratch,
     n: usize,
-    filter: Option<&RoaringBitmap>,
     hits: Hits<'_>,
 ) {
     // A candidate's partial sum plus the clause's bound may beat the
@@ -207,7 +216,7 @@ fn probe_one_clause(
     // stricter; both only get stricter as the threshold rises.)
     let cut = candidate_cut(f64::from(window.bound), n, *hits.threshold);
     let mut picked = 0;
-    for (at, (&sum, &d)) in merged.sums().iter().zip(merged.docs()).enumerate() {
+    for (at, (&sum, &d)) in merged.sums.iter().zip(&merged.docs).enumerate() {
         scratch.picked[picked] = at as u32;
         scratch.picked_docs[picked] = d;
         picked += usize::from(sum > cut);
@@ -252,11 +261,11 @@ fn probe_one_clause(
 
     for (&at, &f) in scratch.picked[..picked].iter().zip(found.iter()) {
         let at = at as usize;
-        let (d, partial) = (merged.docs()[at], merged.sums()[at]);
+        let (d, partial) = (merged.docs[at], merged.sums[at]);
         if f == ABSENT && partial <= *hits.threshold {
             continue;
         }
-        if filter.is_some_and(|allowed| !allowed.contains(d)) {
+        if hits.filter.is_some_and(|allowed| !allowed.contains(d)) {
             continue;
         }
         if f == ABSENT {
@@ -276,17 +285,7 @@ fn probe_one_clause(
         if !may_beat(f64::from(partial) + f64::from(own), n, *hits.threshold) {
             continue;
         }
-        // The score over every clause, in clause order.
-        let mut score = 0.0f32;
-        let mut e = 0;
-        for i in 0..n {
-            if i == window.clause {
-                score += own;
-            } else if e < slices.len() && slices[e].clause == i {
-                score += slices[e].score_of(d);
-                e += 1;
-            }
-        }
+        let score = clause_order_sum(slices, d, n, |i| if i == window.clause { own } else { 0.0 });
         if score > *hits.threshold {
             keep(
                 hits.heap,
@@ -394,6 +393,7 @@ pub(super) fn collect_top_term_or(
                 heap: &mut heap,
                 k,
                 threshold: &mut threshold,
+                filter,
             };
             probe_one_clause(
                 &mut clauses[j],
@@ -402,7 +402,6 @@ pub(super) fn collect_top_term_or(
                 &mut slices[..live],
                 &mut scratch,
                 n,
-                filter,
                 hits,
             );
             start = end.saturating_add(1);
@@ -411,14 +410,14 @@ pub(super) fn collect_top_term_or(
 
         // Candidates: partial sums that, with the non-essential bounds, may
         // beat the threshold.
-        for (at, &d) in merged.docs().iter().enumerate() {
-            let partial = f64::from(merged.sums()[at]);
+        for (at, &d) in merged.docs.iter().enumerate() {
+            let partial = f64::from(merged.sums[at]);
             if !may_beat(partial + ne_sum, n, threshold) || filter.is_some_and(|f| !f.contains(d)) {
                 continue;
             }
             if non_essential == 0 {
                 // Every clause is essential: the merged sum is the score.
-                let score = merged.sums()[at];
+                let score = merged.sums[at];
                 if score > threshold {
                     keep(&mut heap, k, ScoredDoc { doc: d, score }, &mut threshold);
                 }
@@ -449,17 +448,7 @@ pub(super) fn collect_top_term_or(
                 }
             }
             if !beaten {
-                // The score over every clause, in clause order.
-                let mut score = 0.0f32;
-                let mut e = 0;
-                for (i, &p) in probe_scores.iter().enumerate() {
-                    if e < live && slices[e].clause == i {
-                        score += slices[e].score_of(d);
-                        e += 1;
-                    } else {
-                        score += p;
-                    }
-                }
+                let score = clause_order_sum(&mut slices[..live], d, n, |i| probe_scores[i]);
                 if score > threshold {
                     keep(&mut heap, k, ScoredDoc { doc: d, score }, &mut threshold);
                 }
